@@ -1,0 +1,142 @@
+"""A student's result and the files made from it: results.json, feedback.md, gradebook.csv.
+
+``results.json`` follows Gradescope's autograder specification (top level ``score``,
+``execution_time``, ``output``, ``tests[]`` with ``name``, ``score``, ``max_score``, ``status``,
+``output``, ``visibility``); a hidden case's ``output`` holds only its concept and hint, never its
+inputs or expected values. The result of one student is a plain dataclass that round-trips through
+JSON, so the SQLite store can keep it and a re-run can rewrite every file from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+
+from .fsutil import atomic_write_text, spreadsheet_safe
+from .paths import EXERCISE_MODULES
+
+
+@dataclass
+class TestResult:
+    """One line of results.json: a graded case or a quiz question."""
+
+    name: str                 # "<module>.<function>: <case>" or "quiz.<quiz>: <question>"
+    score: float
+    max_score: float
+    status: str               # "passed" | "failed"
+    output: str               # what the student may read
+    visibility: str = "visible"
+    part: str = ""            # module or quiz id: the gradebook column it counts in
+    outcome: str = ""         # passed, wrong, raised, not_attempted, timeout, memory, crashed, missing
+    hidden: bool = False
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    tests: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)      # submission-level messages (SPEC: output)
+    error: str | None = None                             # refused / could not be graded
+    execution_time: float = 0.0
+    sandboxed: bool = True
+    files_hash: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def status(self) -> str:
+        return f"error: {self.error}" if self.error else "ok"
+
+    def part_scores(self) -> dict[str, float]:
+        parts: dict[str, float] = {}
+        for t in self.tests:
+            parts[t.part] = round(parts.get(t.part, 0.0) + t.score, 6)
+        return parts
+
+    # --- persistence -------------------------------------------------------------------------
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SubmissionResult":
+        data = json.loads(text)
+        data["tests"] = [TestResult(**t) for t in data["tests"]]
+        return cls(**data)
+
+    # --- Gradescope's results.json -----------------------------------------------------------
+    def gradescope(self) -> dict:
+        output = "\n".join(([f"Not graded: {self.error}"] if self.error else []) + self.notes)
+        if not self.sandboxed:
+            output = ("WARNING: graded WITHOUT the sandbox (no namespaces on this machine).\n" + output).strip()
+        return {
+            "score": self.score,
+            "execution_time": round(self.execution_time, 3),
+            "output": output,
+            "output_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "extra_data": {"max_score": self.max_score, "status": self.status},
+            "tests": [
+                {"name": t.name, "number": f"{i}", "score": t.score, "max_score": t.max_score,
+                 "status": t.status, "output": t.output, "visibility": t.visibility,
+                 "tags": [t.part] + (["hidden"] if t.hidden else [])}
+                for i, t in enumerate(self.tests, start=1)
+            ],
+        }
+
+    # --- the feedback a student reads --------------------------------------------------------
+    def feedback_markdown(self, part_max: dict[str, float]) -> str:
+        lines = [f"# embedlab feedback for {self.student}", ""]
+        if self.error:
+            lines += [f"**Not graded:** {self.error}", ""]
+        lines += [f"**Score: {_num(self.score)} / {_num(self.max_score)}**", ""]
+        parts = self.part_scores()
+        lines += ["| part | score | out of |", "|---|---:|---:|"]
+        lines += [f"| {p} | {_num(parts.get(p, 0))} | {_num(m)} |" for p, m in part_max.items()]
+        if self.notes:
+            lines += ["", "## About your files", *[f"- {n}" for n in self.notes]]
+        failed = [t for t in self.tests if t.status == "failed"]
+        not_attempted = [t for t in failed if t.outcome == "not_attempted"]
+        wrong = [t for t in failed if t.outcome != "not_attempted"]
+        if wrong:
+            lines += ["", "## What to fix"]
+            for t in wrong:
+                lines += ["", f"### {t.name} ({_num(t.score)}/{_num(t.max_score)})", "", t.output.strip()]
+        if not_attempted:
+            funcs = sorted({t.name.split(":")[0] for t in not_attempted})
+            lines += ["", "## Not attempted yet", *[f"- {f}" for f in funcs]]
+        passed = sum(t.status == "passed" for t in self.tests)
+        lines += ["", f"{passed} of {len(self.tests)} checks passed."]
+        return "\n".join(lines) + "\n"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def gradebook_csv(results: list[SubmissionResult], quiz_ids: list[str]) -> str:
+    """SPEC 7's gradebook: student, score, max_score, one column per exercise and quiz, status."""
+    columns = ["student", "score", "max_score", *EXERCISE_MODULES, *quiz_ids, "status"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for r in sorted(results, key=lambda r: r.student):
+        parts = r.part_scores()
+        row = [r.student, r.score, r.max_score, *(parts.get(c, 0.0) for c in (*EXERCISE_MODULES, *quiz_ids)),
+               r.status]
+        writer.writerow([spreadsheet_safe(v) for v in row])
+    return buffer.getvalue()
+
+
+def write_student_files(out_dir, result: SubmissionResult, part_max: dict[str, float]) -> None:
+    folder = out_dir / result.student
+    atomic_write_text(folder / "results.json", json.dumps(result.gradescope(), indent=2) + "\n")
+    atomic_write_text(folder / "feedback.md", result.feedback_markdown(part_max))

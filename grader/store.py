@@ -1,0 +1,53 @@
+"""The SQLite gradebook that makes grading resumable.
+
+One row per student: the key of what was graded (a hash of the files read from the submission,
+of the cases, quizzes and solutions, and of embedlab's version) and the result as JSON. A row is
+committed the moment its student is graded, so Ctrl-C or a crash loses nothing already graded,
+and a re-run grades only students whose key changed. Only the judge process writes it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from .results import SubmissionResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    student   TEXT PRIMARY KEY,
+    key       TEXT NOT NULL,
+    result    TEXT NOT NULL,
+    graded_at REAL NOT NULL
+)
+"""
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(SCHEMA)
+        self.db.commit()
+
+    def get(self, student: str, key: str) -> SubmissionResult | None:
+        row = self.db.execute("SELECT result FROM results WHERE student = ? AND key = ?",
+                              (student, key)).fetchone()
+        return SubmissionResult.from_json(row[0]) if row else None
+
+    def put(self, student: str, key: str, result: SubmissionResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+                        (student, key, result.to_json(), time.time()))
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
