@@ -1,0 +1,240 @@
+"""The ``embedlab`` command line: a thin layer over one keyword-only function per verb.
+
+Exit status (SPEC 8): ``grade`` 0 once every submission has a result, however low; ``check`` and
+``quiz --answers`` 0 when all passed and 1 when some failed; every command 2 for bad usage or
+unreadable input, with one line on stderr saying what and where — never a traceback for a user's
+mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import UsageError
+
+EPILOG = """\
+Students:    embedlab check            test your exercises/ against the public cases
+             embedlab check --watch    re-check every time you save
+             embedlab hint train_bpe   a hint for one function
+             embedlab quiz             take the lesson's quizzes in the terminal
+             embedlab submit --id ID   pack your files into ID.zip for upload
+Instructors: embedlab grade SUBMISSIONS --out DIR    grade a whole class
+             embedlab validate                       check the assignment itself
+             embedlab release DIR                    write the student handout
+             embedlab export {nbgrader,gradescope,lms} ...
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="embedlab", description="Auto-graded exercises: text -> tokens -> embeddings -> retrieval.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"embedlab {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
+
+    p = verbs.add_parser("check", help="check your exercises against the public cases",
+                         description="Run the public cases against your copy of exercises/, in the same sandbox "
+                                     "the grader uses, and show what passes, what fails and what to do next.")
+    p.add_argument("exercise", nargs="?", help="only this exercise (bpe, lookup, skipgram, similarity, pipeline)")
+    p.add_argument("--path", type=Path, help="the folder with your exercise files (default: ./exercises)")
+    p.add_argument("--watch", action="store_true", help="re-run every time a file in the folder changes")
+
+    p = verbs.add_parser("hint", help="show the hint for one function",
+                         description="Show the hint for a function, e.g. 'embedlab hint train_bpe'.")
+    p.add_argument("function", help="a function name, e.g. train_bpe or bpe.train_bpe")
+
+    p = verbs.add_parser("quiz", help="take a quiz, or check an answers file",
+                         description="Take the lesson's quizzes in the terminal, one question at a time, or "
+                                     "check a filled answers file with --answers.")
+    p.add_argument("quiz", nargs="?", help="the quiz id (default: all, in lesson order)")
+    p.add_argument("--answers", type=Path, metavar="FILE", help="check this answers.yaml instead of asking")
+    p.add_argument("--id", dest="student_id", help="your student ID (numeric questions depend on it)")
+    p.add_argument("--template", type=Path, metavar="FILE", help="write an empty answers file to fill in")
+
+    p = verbs.add_parser("grade", help="grade a class of submissions (instructors)",
+                         description="Grade every submission in SUBMISSIONS (one folder or .zip per student, "
+                                     "named by student ID): public and hidden cases plus quizzes, each "
+                                     "submission in its own sandbox. Writes DIR/gradebook.csv, "
+                                     "DIR/<student>/results.json (Gradescope format) and feedback.md. "
+                                     "Re-running regrades only what changed.")
+    p.add_argument("submissions", type=Path, help="the class folder")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                   help="submissions graded in parallel (default: the number of cores, %(default)s)")
+    p.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
+    p.add_argument("--case-seconds", type=_positive_float, default=5.0, help="wall-clock limit per case (5)")
+    p.add_argument("--submission-seconds", type=_positive_float, default=60.0,
+                   help="wall-clock limit per submission (60)")
+    p.add_argument("--memory-mb", type=_positive_int, default=1024, help="memory limit per submission (1024)")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle"], default="csv",
+                   help="also write the gradebook in an LMS's import layout (default: csv only)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run without namespaces (only for trusted code; results say so)")
+
+    p = verbs.add_parser("release", help="write the student handout (instructors)",
+                         description="Write the handout to DIR: stubs, public cases, quizzes with unreadable "
+                                     "keys and a student README; no solutions, hidden cases or plain keys.")
+    p.add_argument("dir", type=Path)
+
+    verbs.add_parser("validate", help="check the assignment itself (instructors)",
+                     description="Solutions score full marks, untouched stubs score 0, every quiz loads with "
+                                 "consistent keys, and the stubs equal what generation gives.")
+
+    p = verbs.add_parser("submit", help="pack your files into a submission zip",
+                         description="Run a last check, then pack your exercise files and answers.yaml into "
+                                     "ID.zip, ready to upload.")
+    p.add_argument("--id", dest="student_id", required=True, help="your student ID")
+    p.add_argument("--path", type=Path, help="the folder with your exercise files (default: ./exercises)")
+    p.add_argument("--out", type=Path, help="where to write ID.zip (default: the current folder)")
+
+    p = verbs.add_parser("export", help="export to nbgrader, Gradescope or an LMS (instructors)")
+    exports = p.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
+    e = exports.add_parser("nbgrader", help="write an nbgrader course folder")
+    e.add_argument("course_dir", type=Path)
+    e.add_argument("--layout", choices=["per-module", "single"], default="per-module")
+    e = exports.add_parser("gradescope", help="write a Gradescope autograder zip")
+    e.add_argument("zip", type=Path)
+    e = exports.add_parser("lms", help="convert a gradebook.csv to an LMS import layout")
+    e.add_argument("gradebook", type=Path)
+    e.add_argument("--format", choices=["canvas", "moodle", "csv"], required=True)
+    e.add_argument("--out", type=Path, required=True)
+
+    p = verbs.add_parser("generate", help="regenerate exercises/ from solutions/ (maintainers)")
+    p.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    return parser
+
+
+def _console():
+    from rich.console import Console
+    return Console(highlight=False)
+
+
+def cmd_grade(args) -> int:
+    from .engine import grade_class
+    from .sandbox import Limits
+
+    if not args.submissions.is_dir():
+        raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: exists and is not a folder")
+    if args.out.resolve() == args.submissions.resolve() or args.submissions.resolve() in args.out.resolve().parents:
+        raise UsageError(f"{args.out}: results may not go inside the submissions folder")
+    limits = Limits(case_seconds=args.case_seconds, submission_seconds=args.submission_seconds,
+                    memory_bytes=args.memory_mb << 20)
+    console = _console()
+    err = _console_err()
+    if args.no_sandbox:
+        err.print("[bold red]WARNING: --no-sandbox: student code runs without namespaces[/]")
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   TextColumn("{task.description}"), console=err, transient=True,
+                   disable=not err.is_terminal)
+    with bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, student: str | None) -> None:
+            bar.update(task, completed=done, total=total, description=student or "")
+
+        summary = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits, force=args.force,
+                              sandbox=not args.no_sandbox, progress=progress)
+    if args.format != "csv":
+        from .export.lms import export_gradebook
+        target = args.out / f"gradebook-{args.format}.csv"
+        export_gradebook(args.out / "gradebook.csv", target, args.format)
+    if not summary.sandboxed:
+        err.print(f"[bold red]WARNING: graded WITHOUT the sandbox: {summary.why_unsandboxed}. Student code could "
+                  "see and change files this user can.[/]")
+    console.print(
+        f"graded {summary.graded}, reused {summary.reused} unchanged, {summary.errors} not gradable, "
+        f"{len(summary.skipped)} entries skipped; mean score {summary.mean_percent:.1f}%; "
+        f"{summary.seconds:.1f} s -> {args.out / 'gradebook.csv'}")
+    for name, reason in summary.skipped:
+        console.print(f"  skipped {name}: {reason}")
+    return 0
+
+
+def _console_err():
+    from rich.console import Console
+    return Console(stderr=True, highlight=False)
+
+
+def dispatch(args) -> int:
+    verb = args.verb
+    if verb == "grade":
+        return cmd_grade(args)
+    if verb == "generate":
+        from .generate import main as generate_main
+        return generate_main(["--check"] if args.check else [])
+    if verb == "check":
+        from .check import check
+        return check(exercise=args.exercise, path=args.path, watch=args.watch, console=_console())
+    if verb == "hint":
+        from .check import hint
+        return hint(args.function, console=_console())
+    if verb == "quiz":
+        from .quiz_cli import quiz_command
+        return quiz_command(quiz_id=args.quiz, answers=args.answers, student_id=args.student_id,
+                            template=args.template, console=_console())
+    if verb == "release":
+        from .release import release
+        return release(args.dir, console=_console())
+    if verb == "validate":
+        from .validate import validate
+        return validate(console=_console())
+    if verb == "submit":
+        from .submit import submit
+        return submit(student_id=args.student_id, path=args.path, out=args.out, console=_console())
+    if verb == "export":
+        if args.target is None:
+            raise UsageError("export needs a target: nbgrader, gradescope or lms (see 'embedlab export --help')")
+        from . import export
+        return export.run(args, console=_console())
+    build_parser().print_help(sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return dispatch(args)
+    except UsageError as exc:
+        print(f"embedlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("embedlab: interrupted; everything already graded is kept — run the same command to go on",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""The grading pipeline: a whole class, from a folder of submissions to a gradebook.
+
+The steps, in order (each is one function below):
+
+1. ``list_class``      — one entry per student; anything else is skipped and reported.
+2. ``read_submission`` — the bytes of the files embedlab grades; nothing is run.
+3. ``grading_key``     — hash of the files read + cases, quizzes, solutions, limits and version;
+                         a stored result with the same key is reused (unless ``force``).
+4. ``Judge.grade``     — in a pool of worker processes, each with its own sandbox zygote: the
+                         student's modules are loaded in a fresh sandboxed child, every case runs
+                         in the judge (which holds the reference solutions) and asks the child only
+                         for plain-data results; quizzes are scored from ``answers.yaml``.
+5. ``finish``          — ``<student>/results.json`` and ``feedback.md`` written atomically, the
+                         result committed to the SQLite store at once (Ctrl-C loses nothing graded).
+6. ``gradebook.csv`` and ``skipped.csv`` written atomically, then one summary.
+
+Ordering constraints: the store is written only by the main process (step 5), after the student's
+files, so a stored key always has its files; the gradebook is written last, from the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+from .fsutil import atomic_write_text
+from .paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
+from .results import SubmissionResult, TestResult, gradebook_csv, write_student_files
+from .submission import Submission, list_class, read_submission
+
+STORE_NAME = "gradebook.db"
+
+
+# ---------------------------------------------------------------------------------------------
+# what the sandbox must hide
+# ---------------------------------------------------------------------------------------------
+def paths_to_hide(extra: list[Path]) -> list[Path]:
+    """The folders student code must not see, minus what Python itself needs to keep working.
+
+    A hidden folder that contains the Python installation or its site-packages (a virtual
+    environment inside the checkout, a pyenv under the home folder) is replaced by its children,
+    except the ones on the way to the installation, recursively.
+    """
+    needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                          *[p for p in sys.path if "site-packages" in p]) if p}
+    targets = {PROJECT_ROOT.resolve(), *(Path(p).resolve() for p in extra)}
+    home = os.environ.get("HOME")
+    if home and Path(home).resolve() != Path("/"):
+        targets.add(Path(home).resolve())
+    out: list[Path] = []
+
+    def add(path: Path) -> None:
+        if not path.exists() or path.is_symlink():
+            return
+        if any(n == path for n in needed):
+            return
+        if any(path in n.parents for n in needed):
+            if path.is_dir():
+                for child in sorted(path.iterdir()):
+                    if child.is_dir() and not child.is_symlink():
+                        add(child)
+            return
+        if path.is_dir():
+            out.append(path)
+
+    for target in sorted(targets):
+        add(target)
+    return sorted(set(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# step 3: what a result depends on
+# ---------------------------------------------------------------------------------------------
+def assignment_fingerprint(limits) -> str:
+    """Hash of everything besides the submission that decides a score."""
+    digest = hashlib.sha256(f"embedlab {__version__}\n{limits!r}\n".encode())
+    roots = [PROJECT_ROOT / "grader" / "cases", PROJECT_ROOT / "solutions", QUIZZES_DIR]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def grading_key(sub: Submission, fingerprint: str) -> str:
+    return hashlib.sha256(f"{fingerprint}\0{sub.files_hash}\0{sub.error}\0{sub.notes}".encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# step 4: the judge (one per worker process)
+# ---------------------------------------------------------------------------------------------
+class CaseClock:
+    """A backend for :class:`casekit.Student` that gives each case its own wall-clock budget."""
+
+    def __init__(self, child, case_seconds: float) -> None:
+        self.child = child
+        self.case_seconds = case_seconds
+        self.deadline = 0.0
+
+    def start_case(self) -> None:
+        self.deadline = time.monotonic() + self.case_seconds
+
+    def call(self, module, function, args=(), kwargs=None, *, keep_args=False, timeout=None):
+        remaining = max(0.0, self.deadline - time.monotonic())
+        return self.child.call(module, function, args, kwargs or {}, timeout=remaining, keep_args=keep_args)
+
+
+def load_quizzes_or_none():
+    from .quiz import load_quizzes
+    return load_quizzes(QUIZZES_DIR) if QUIZZES_DIR.is_dir() else []
+
+
+class Judge:
+    """Grades submissions one after another in a warm sandbox; holds the reference solutions."""
+
+    def __init__(self, limits, hide: list[Path], *, include_hidden: bool = True,
+                 modules: tuple[str, ...] = EXERCISE_MODULES, quizzes: bool = True,
+                 sandbox: bool = True) -> None:
+        import solutions as ref
+
+        from .casekit import Student, collect_cases
+        from .sandbox import Zygote
+
+        self.ref = ref
+        self.limits = limits
+        self.cases = collect_cases(include_hidden=include_hidden, modules=modules)
+        self.quizzes = load_quizzes_or_none() if quizzes else []
+        self._student_cls = Student
+        self.zygote = Zygote(limits, hide=hide, sandbox=sandbox)
+        self.zygote.__enter__()
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.zygote.sandboxed
+
+    def close(self) -> None:
+        self.zygote.__exit__(None, None, None)
+
+    def grade(self, sub: Submission) -> SubmissionResult:
+        from .casekit import run_case
+
+        started = time.monotonic()
+        result = SubmissionResult(student=sub.student, notes=list(sub.notes), files_hash=sub.files_hash,
+                                  sandboxed=self.zygote.sandboxed)
+        if sub.error:
+            result.error = sub.error
+            result.tests = [self._zero(spec, "not graded: " + sub.error) for spec in self.cases]
+        else:
+            child = self.zygote.spawn(sub.modules)
+            try:
+                for module, message in sorted(child.load_errors.items()):
+                    if module in sub.modules:
+                        result.notes.append(f"{module}.py could not be loaded: {message}")
+                clock = CaseClock(child, self.limits.case_seconds)
+                student = self._student_cls(clock)
+                for spec in self.cases:
+                    clock.start_case()
+                    result.tests.append(self._test_result(spec, run_case(spec, student, self.ref)))
+            finally:
+                child.close()
+        result.tests += self.quiz_tests(sub)
+        result.execution_time = time.monotonic() - started
+        return result
+
+    @staticmethod
+    def _test_result(spec, case) -> TestResult:
+        output = case.message_hidden if spec.hidden else case.message_public
+        if case.status == "passed":
+            output = "passed"
+        return TestResult(name=spec.name, score=case.score, max_score=case.max_score, status=case.status,
+                          output=output, part=spec.module, outcome=case.outcome, hidden=spec.hidden)
+
+    @staticmethod
+    def _zero(spec, why: str) -> TestResult:
+        return TestResult(name=spec.name, score=0.0, max_score=float(spec.points), status="failed",
+                          output=why, part=spec.module, outcome="missing", hidden=spec.hidden)
+
+    def quiz_tests(self, sub: Submission) -> list[TestResult]:
+        """Quiz questions as tests, scored in the judge from answers.yaml (data, never code)."""
+        if not self.quizzes:
+            return []
+        from .quiz import score_answers
+
+        answers: dict = {}
+        problem = None
+        if sub.answers is None:
+            problem = "answers.yaml is missing: quiz questions score 0"
+        else:
+            try:
+                loaded = yaml.safe_load(sub.answers)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 1}" if mark else ""
+                problem = f"answers.yaml is not valid YAML{where}: quiz questions score 0"
+            else:
+                if loaded is None:
+                    loaded = {}
+                if isinstance(loaded, dict):
+                    answers = loaded
+                else:
+                    problem = "answers.yaml must map quiz ids to answers: quiz questions score 0"
+        if problem and problem not in sub.notes:
+            sub.notes.append(problem)
+        tests = []
+        for quiz in self.quizzes:
+            given = answers.get(quiz.id) if isinstance(answers.get(quiz.id), dict) else {}
+            scored = score_answers(quiz, given, student_id=sub.student)
+            for q in scored.questions:
+                tests.append(TestResult(
+                    name=f"quiz.{quiz.id}: {q.question_id}", score=float(q.points),
+                    max_score=float(q.max_points), status="passed" if q.correct else "failed",
+                    output=q.feedback, part=quiz.id,
+                    outcome="passed" if q.correct else ("not_attempted" if q.unanswered else "wrong")))
+        return tests
+
+
+_JUDGE: Judge | None = None
+
+
+def _worker_init(limits, hide, sandbox) -> None:
+    global _JUDGE
+    _JUDGE = Judge(limits, hide, sandbox=sandbox)
+    import atexit
+    atexit.register(_JUDGE.close)
+
+
+def _worker_grade(sub: Submission) -> str:
+    assert _JUDGE is not None
+    try:
+        return _JUDGE.grade(sub).to_json()
+    except Exception as exc:  # a bug of embedlab: the student still gets a row, and we say so
+        result = SubmissionResult(student=sub.student, error=f"internal grader error ({type(exc).__name__}: {exc})")
+        return result.to_json()
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole class
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Summary:
+    graded: int = 0
+    reused: int = 0
+    errors: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    mean_percent: float = 0.0
+    seconds: float = 0.0
+    sandboxed: bool = True
+    why_unsandboxed: str = ""
+    students: int = 0
+
+
+def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool = False,
+                sandbox: bool = True, progress=None) -> Summary:
+    """Grade every submission in ``submissions`` into ``out``; returns the summary.
+
+    ``progress(done, total, student)`` is called after each student (the CLI draws a bar with it).
+    """
+    started = time.monotonic()
+    submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    listing = list_class(submissions)
+    summary = Summary(skipped=listing.skipped)
+    fingerprint = assignment_fingerprint(limits)
+    quizzes = load_quizzes_or_none()
+    quiz_ids = [q.id for q in quizzes]
+
+    from .store import Store
+
+    with Store(out / STORE_NAME) as store:
+        todo: list[tuple[Submission, str]] = []
+        results: dict[str, SubmissionResult] = {}
+        for student, entries in listing.entries.items():
+            sub = read_submission(student, entries)
+            key = grading_key(sub, fingerprint)
+            stored = None if force else store.get(student, key)
+            if stored is not None and (out / student / "results.json").is_file():
+                results[student] = stored
+                summary.reused += 1
+            else:
+                todo.append((sub, key))
+        summary.students = len(listing.entries)
+        done = len(results)
+        if progress:
+            progress(done, summary.students, None)
+        if todo:
+            hide = paths_to_hide([submissions, out])
+            keys = {sub.student: key for sub, key in todo}
+            for result in _run_pool([s for s, _ in todo], jobs, limits, hide, sandbox):
+                write_student_files(out, result, part_max_of(result))
+                store.put(result.student, keys[result.student], result)
+                results[result.student] = result
+                summary.graded += 1
+                summary.sandboxed = summary.sandboxed and result.sandboxed
+                done += 1
+                if progress:
+                    progress(done, summary.students, result.student)
+        finals = list(results.values())
+        atomic_write_text(out / "gradebook.csv", gradebook_csv(finals, quiz_ids))
+        atomic_write_text(out / "skipped.csv", _skipped_csv(listing.skipped))
+    summary.errors = sum(1 for r in finals if r.error)
+    scored = [r.score / r.max_score for r in finals if r.max_score]
+    summary.mean_percent = 100.0 * sum(scored) / len(scored) if scored else 0.0
+    summary.seconds = time.monotonic() - started
+    if not summary.sandboxed:
+        from .sandbox import why_unsandboxed
+        summary.why_unsandboxed = why_unsandboxed()
+    return summary
+
+
+def part_max_of(result: SubmissionResult) -> dict[str, float]:
+    parts: dict[str, float] = {}
+    for t in result.tests:
+        parts[t.part] = parts.get(t.part, 0.0) + t.max_score
+    return parts
+
+
+def _run_pool(subs: list[Submission], jobs: int, limits, hide: list[Path], sandbox: bool):
+    """Yield results as workers finish them; one warm judge (and zygote) per worker."""
+    jobs = max(1, min(jobs, len(subs)))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_worker_init, initargs=(limits, hide, sandbox)) as pool:
+        try:
+            for text in pool.imap_unordered(_worker_grade, subs, chunksize=1):
+                yield SubmissionResult.from_json(text)
+        except BaseException:
+            pool.terminate()
+            raise
+
+
+def _skipped_csv(skipped: list[tuple[str, str]]) -> str:
+    import csv
+    import io
+
+    from .fsutil import spreadsheet_safe
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["entry", "reason"])
+    for name, reason in skipped:
+        writer.writerow([spreadsheet_safe(name), spreadsheet_safe(reason)])
+    return buffer.getvalue()
