@@ -138,15 +138,15 @@ def _console():
 
 
 def cmd_grade(args) -> int:
-    from .engine import grade_class
-    from .sandbox import Limits
-
     if not args.submissions.is_dir():
         raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: exists and is not a folder")
     if args.out.resolve() == args.submissions.resolve() or args.submissions.resolve() in args.out.resolve().parents:
         raise UsageError(f"{args.out}: results may not go inside the submissions folder")
+    from .engine import grade_class
+    from .sandbox import Limits
+
     limits = Limits(case_seconds=args.case_seconds, submission_seconds=args.submission_seconds,
                     memory_bytes=args.memory_mb << 20)
     console = _console()
