@@ -22,6 +22,8 @@ from .paths import EXERCISE_MODULES
 class TestResult:
     """One line of results.json: a graded case or a quiz question."""
 
+    __test__ = False  # not a pytest test class
+
     name: str                 # "<module>.<function>: <case>" or "quiz.<quiz>: <question>"
     score: float
     max_score: float

@@ -47,7 +47,7 @@ def test_gradebook_columns_and_formula_quoting():
     assert rows[0] == ["student", "score", "max_score", "bpe", "lookup", "skipgram", "similarity", "pipeline",
                        "tokens", "status"]
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
-    assert rows[1][1:4] == ["2.0", "4.0", "2.0"]
+    assert rows[1][1:4] == ["3.0", "4.0", "2.0"]
     assert rows[1][-2:] == ["1.0", "ok"]
 
 
