@@ -7,7 +7,7 @@ of ``d`` floats, random at first and shaped by training. Conceptually the token 
 vector, all zeros but a 1 at its ID, and ``one_hot(id) @ E`` picks out exactly row ``id`` of ``E``;
 real models skip the huge sparse vector and index the row directly. That is the whole trick::
 
-    "low lower" --encode--> ["low", " ", "low", "er"] --vocab--> [8, 1, 8, 9] --E[ids]--> 4 x d floats
+    "low lower" --encode--> ["low", " ", "low", "e", "r"] --vocab--> [8, 1, 8, 2, 5] --E[ids]--> 5 x d
 
 Students write every function below except the ``_check_size`` and ``_as_ids`` helpers, which are
 given: they raise the errors SPEC asks for on wrong types (``TypeError``: bools and floats are not
@@ -58,7 +58,7 @@ def _as_ids(ids: list[int] | np.ndarray) -> np.ndarray:
         if isinstance(token_id, (bool, np.bool_)) or not isinstance(token_id, (int, np.integer)):
             raise TypeError(f"token IDs must be ints, not {type(token_id).__name__}: {token_id!r}")
     try:
-        return np.array(ids, dtype=np.int64).reshape(len(ids))
+        return np.array(ids, dtype=np.int64)
     except OverflowError:  # beyond int64: no vocabulary is that large
         raise IndexError(f"token ID out of range in {ids!r}") from None
 
