@@ -49,44 +49,22 @@ def _check_k(k: object) -> int:
 # The exercise
 
 
-def unit_rows(M: np.ndarray) -> np.ndarray:
-    """Scale every row of a matrix to length 1; a row of zeros stays zeros.
-
-    A unit vector keeps only a direction, which is all cosine similarity looks at: the cosine of
-    two vectors is the dot product of their unit vectors.
-
-    Example: unit_rows([[3, 4], [0, 0]]) -> [[0.6, 0.8], [0, 0]]
-
-    The obvious M / |M| breaks for finite numbers: |[1e200, 1e200]| squares 1e200 and overflows
-    to inf, and |[1e-200, 0]| underflows to 0. So first divide each row by its largest magnitude
-    (a direction is unchanged by any positive scale); its largest entry is then exactly +-1 and
-    the norm lies between 1 and sqrt(d). Dividing by a power of two is exact, so rows that differ
-    by a factor 2**k give bit-identical unit rows.
-
-    Args:
-        M: (n, d) matrix of finite real numbers. Not modified.
-
-    Returns:
-        float64 (n, d) array; each row has length 1 up to rounding, or is all zeros.
-
-    Raises:
-        TypeError: `M` does not hold real numbers.
-        ValueError: `M` is not 2-D or holds inf or NaN.
-
-    Hint:
-        `np.max(np.abs(M), axis=1, keepdims=True, initial=0.0)` gives each row's largest
-        magnitude (also when d is 0). `np.divide(a, b, out=np.zeros_like(a), where=b > 0)`
-        divides where that is allowed and leaves zeros elsewhere.
-    """
-    raise NotImplementedError
-
-
 def cosine_similarity_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Cosine similarity of every row of A with every row of B.
+
+    The cosine of two vectors is the dot product of their unit vectors (each divided by its
+    length, so only the direction is left). Turn every row into a unit row and one matrix product
+    gives all the cosines at once.
 
     Example: A = [[1, 0], [0, 0]], B = [[1, 1], [0, 5], [-2, 0]]
              -> [[0.7071, 0, -1],
                  [0,      0,  0]]   (a zero row has no direction: 0 by convention)
+
+    The obvious row / |row| breaks for finite numbers: |[1e200, 1e200]| squares 1e200 and
+    overflows to inf, and |[1e-200, 0]| underflows to 0. So first divide each row by its largest
+    magnitude (a positive scale does not change a direction); its largest entry is then exactly
+    +-1 and its length lies between 1 and sqrt(d). Dividing by a power of two is exact, so rows
+    that differ by a factor 2**k get bit-identical cosines: exact ties.
 
     Args:
         A: (n, d) matrix. Not modified.
@@ -100,8 +78,10 @@ def cosine_similarity_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         ValueError: a matrix is not 2-D or not finite, or the row lengths differ.
 
     Hint:
-        Turn both into unit rows; then one matrix product gives all n * m dot products. Rounding
-        can push a value a hair past 1: `np.clip`.
+        `np.max(np.abs(M), axis=1, keepdims=True, initial=0.0)` gives each row's largest
+        magnitude (also when d is 0); `np.divide(x, y, out=np.zeros_like(x), where=y > 0)`
+        divides only where y > 0 and leaves zeros elsewhere. Rounding can push a cosine a hair
+        past 1: `np.clip`.
     """
     raise NotImplementedError
 
@@ -171,6 +151,10 @@ def analogy(a: str, b: str, c: str, vocab: Mapping[str, int], E: np.ndarray, k: 
     orders them, leaving out a, b and c themselves (the target is usually closest to b) and
     "<unk>" if the vocabulary has it. The unit vector of a zero row is zero.
 
+    A unit vector's entries are its direction cosines: entry j is the cosine of the row with
+    axis j. So `cosine_similarity_matrix(rows, np.eye(d))` turns rows into unit rows, and zero
+    rows into zero rows.
+
     Example: vocab = {"man": 0, "woman": 1, "king": 2, "queen": 3},
              E = [[1, 0, 0, 1], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 1, 0]]
              (male, female, royal, commoner): king - man + woman = [0, 1, 1, 0] = queen
@@ -193,7 +177,7 @@ def analogy(a: str, b: str, c: str, vocab: Mapping[str, int], E: np.ndarray, k: 
         IndexError: the ID of a, b or c is not a row of E.
 
     Hint:
-        Build the reverse map ID -> word once. Rank every row with `top_k`, then drop the
-        left-out IDs before keeping k.
+        Get the three unit vectors as direction cosines (above). Build the reverse map
+        ID -> word once, rank every row with `top_k`, then drop the left-out IDs before keeping k.
     """
     raise NotImplementedError

@@ -32,39 +32,19 @@ from . import lookup
 # GIVEN helpers: input checks shared by the functions below (not part of the exercise).
 
 
-def _check_id(token_id: object, vocab_size: int | None, name: str) -> int:
-    """GIVEN. Return `token_id` as a Python int after checking it is a valid token ID.
+def _checked_ids(token_ids: object, vocab_size: int | None) -> list[int]:
+    """GIVEN. Token IDs as a list of Python ints, checked with `lookup._as_ids` and for range.
 
     Bools and floats are not IDs (`True` would quietly mean 1, `2.0` hides a bug upstream): they
     raise TypeError. Negative IDs raise IndexError, because NumPy would quietly wrap `W[-1]` round
     to the last row. With a `vocab_size`, IDs from `vocab_size` up raise IndexError too.
     """
-    if isinstance(token_id, (bool, np.bool_)) or not isinstance(token_id, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer token ID, got {type(token_id).__name__}")
-    value = int(token_id)
-    if value < 0 or (vocab_size is not None and value >= vocab_size):
+    ids = lookup._as_ids(token_ids)
+    bad = ids[ids < 0] if vocab_size is None else ids[(ids < 0) | (ids >= vocab_size)]
+    if bad.size:
         bound = "a non-negative ID" if vocab_size is None else f"in 0..{vocab_size - 1}"
-        raise IndexError(f"{name}={value} is not a token ID {bound}")
-    return value
-
-
-def _check_ids(token_ids: object, vocab_size: int | None, name: str) -> list[int]:
-    """GIVEN. `_check_id` on every element of a list, tuple or 1-D integer array; a list of ints."""
-    if isinstance(token_ids, np.ndarray):
-        if token_ids.ndim != 1:
-            raise ValueError(f"{name} must be 1-D, got shape {token_ids.shape}")
-    elif isinstance(token_ids, (str, bytes)) or not isinstance(token_ids, Sequence):
-        raise TypeError(f"{name} must be a sequence of token IDs, got {type(token_ids).__name__}")
-    return [_check_id(t, vocab_size, f"{name}[{i}]") for i, t in enumerate(token_ids)]
-
-
-def _check_count(value: object, name: str, minimum: int) -> int:
-    """GIVEN. Check that `value` is an int (not a bool) of at least `minimum`, and return it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+        raise IndexError(f"token ID {bad[0]} is not {bound}")
+    return [int(i) for i in ids]
 
 
 def _check_real(value: object, name: str) -> float:
@@ -114,8 +94,9 @@ def softmax(x: np.ndarray | Sequence[float]) -> np.ndarray:
         ValueError: `x` is 0-d, its last axis is empty, or it holds inf or NaN.
 
     Hint:
-        `np.max(..., axis=-1, keepdims=True)` keeps the shape so the subtraction broadcasts row by
-        row. Subtracting can still overflow for scores near +-1.8e308; what does exp(-inf) give?
+        The given `_float_array` checks the type. `np.max(..., axis=-1, keepdims=True)` keeps the
+        shape so the subtraction broadcasts row by row. Subtracting can still overflow for scores
+        near +-1.8e308; what does exp(-inf) give?
     """
     raise NotImplementedError
 
@@ -160,8 +141,9 @@ def skipgram_loss_and_grads(
         IndexError: an ID is outside 0..V-1.
 
     Hint:
-        Compute the loss as log(sum(exp(scores))) - scores[context], the max trick again: taking
-        the log of a probability that rounded to 0 gives inf. `np.outer` builds grad_out.
+        `_float_array` and `_checked_ids([center, context], V)` do the checks. Compute the loss
+        as log(sum(exp(scores))) - scores[context], with the max trick again: the log of a
+        probability that rounded to 0 is inf. `np.outer` builds grad_out.
     """
     raise NotImplementedError
 
@@ -297,8 +279,9 @@ def skipgram_pairs(token_ids: Sequence[int] | np.ndarray, window: int) -> list[t
         IndexError: a negative ID.
 
     Hint:
-        Two nested loops; the inner one runs over j from max(0, i - window) to
-        min(n - 1, i + window) and skips j == i.
+        `lookup._check_size` checks the window, `_checked_ids(token_ids, None)` the IDs. Then two
+        nested loops; the inner one runs over j from max(0, i - window) to min(n - 1, i + window)
+        and skips j == i.
     """
     raise NotImplementedError
 
@@ -341,7 +324,7 @@ def train_skipgram(
         IndexError: an ID outside 0..vocab_size-1, even in a text too short to form a pair.
 
     Hint:
-        Check every ID against vocab_size before training: a one-token text has no pairs, so
-        `sgd_step` would never get a chance to complain.
+        Check every ID against vocab_size (`_checked_ids`) before training: a one-token text has
+        no pairs, so `sgd_step` would never get a chance to complain.
     """
     raise NotImplementedError
