@@ -1,0 +1,1 @@
+"""Public cases: students run them with ``embedlab check``; their messages show input, expected, got."""
