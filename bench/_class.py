@@ -152,11 +152,11 @@ def looping() -> dict[str, str]:
 
 # ---------------------------------------------------------------------------------------------
 def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0, zip_share: float = 0.1,
-               kinds_only: tuple[str, ...] | None = None) -> ClassInfo:
+               counts: dict[str, int] | None = None) -> ClassInfo:
     """Write ``n`` submissions into ``folder`` (created); returns what each student got.
 
-    ``kinds_only`` restricts the class to some kinds (vs_nbgrader leaves out the looping ones when
-    asked to).
+    ``counts`` fixes how many of each kind (the rest are correct) instead of the shares: a small
+    class (vs_nbgrader) still gets one of each kind it asks for.
     """
     if n < 1:
         raise BenchError(f"a class needs at least one submission, not {n}")
@@ -169,10 +169,13 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
     crashes = crashing()
     answers = [mk.answers("all"), mk.answers("some")]
 
-    counts = {"looping": round(n * loop_share) if loop_share > 0 else 0}
-    counts.update({k: round(n * share) for k, share in SHARES.items()})
-    if kinds_only is not None:
-        counts = {k: (c if k in kinds_only else 0) for k, c in counts.items()}
+    if counts is None:
+        counts = {"looping": round(n * loop_share) if loop_share > 0 else 0}
+        counts.update({k: round(n * share) for k, share in SHARES.items()})
+    counts = {k: c for k, c in counts.items() if k != "correct"}
+    unknown = set(counts) - {"looping", *SHARES}
+    if unknown:
+        raise BenchError(f"unknown submission kinds {sorted(unknown)}")
     counts["correct"] = n - sum(counts.values())
     if counts["correct"] < 0:
         raise BenchError(f"the shares add up to more than {n} submissions")
@@ -181,6 +184,7 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
 
     folder.mkdir(parents=True, exist_ok=True)
     wrong_names, crash_names = sorted(wrong), sorted(crashes)
+    crashed = 0
     for i, kind in enumerate(kinds):
         student = f"s{i:05d}"
         files, variant = dict(correct), kind
@@ -194,7 +198,8 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
         elif kind == "stubs":
             files = dict(stubs)
         elif kind == "crashing":
-            variant = crash_names[i % len(crash_names)]
+            variant = crash_names[crashed % len(crash_names)]
+            crashed += 1
             files.update(crashes[variant])
         elif kind == "looping":
             files.update(looping())
