@@ -16,6 +16,7 @@ first arguments is keyword-only)::
     save_answers(path, quiz_id, answers) -> None   put one quiz's answers into an answers.yaml
     render_prompt(quiz, question, *, student_id=None) -> str    the prompt with the student's numbers
     parse_number(text, units=()) -> Fraction     "51,200,000", "51.2 million", "5.12e7 parameters"
+    default_quizzes_dir() -> Path                ./quizzes if there is one, else the repository's
     check_answers_file(path, *, quiz_id=None, student_id=None, console, quizzes_dir=None) -> int
     run_quiz(quiz, *, input=input, console=None, student_id=None) -> QuizScore
 (the last two live in ``grader.quiz_tui``, which uses rich; they are importable from here too).
@@ -528,6 +529,13 @@ _LOCKED_FIELDS = {"single": ("choices",), "multiple": ("choices", "scoring"),
                   "numeric": ("tolerance", "units", "params"), "text": ()}
 
 
+def default_quizzes_dir() -> Path:
+    """``quizzes/`` in the current folder (a student's handout) if there is one, else the quizzes
+    beside this package (the instructor's repository)."""
+    here = Path("quizzes")
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "quizzes"
+
+
 def load_quiz(path: str | Path) -> Quiz:
     """Load and validate one quiz file (plain, or locked by ``lock_quiz``)."""
     return parse_quiz(_read_text(path, QuizFormatError), source=str(path))
@@ -1011,7 +1019,7 @@ class _Unreadable(ValueError):
 def _read_choices(q: Question, raw: Any) -> list[str]:
     ids = [c.id for c in q.choices]
     if isinstance(raw, str):
-        items: list[Any] = [s for s in re.split(r"[\s,;]+", raw.strip()) if s]
+        items: list[Any] = [s for s in re.split(r"[\s,;]+", raw.strip().strip("[]")) if s]
     elif isinstance(raw, (list, tuple)):
         items = list(raw)
     elif isinstance(raw, int) and not isinstance(raw, bool):
@@ -1121,7 +1129,7 @@ def score_answers(quiz: Quiz, answers: Mapping[str, Any], *, student_id: str | N
         if name not in known:
             notes.append(f"quiz {quiz.id!r} has no question {str(name)!r} (questions: {', '.join(sorted(known))})")
     results = tuple(score_question(quiz, q, section.get(q.id), student_id=student_id) for q in quiz.questions)
-    if student_id is None and any(q.params for q in quiz.questions):
+    if student_id is None and quiz.has_key and any(q.params for q in quiz.questions):
         notes.append(f"quiz {quiz.id!r}: some numbers depend on your student ID; without one, "
                      "the lesson's own numbers were used")
     return QuizScore(quiz_id=quiz.id, title=quiz.title, mode=quiz.mode,
