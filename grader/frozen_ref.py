@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,9 +73,21 @@ def plain(value: Any) -> Any:
     return _canonical(wire.to_plain(value))
 
 
+def plain_argument(value: Any) -> Any:
+    """An argument as canonical plain data; a Python function (``numerical_gradient``'s ``f``, as
+    ``casekit.resolve_function`` builds it) by what defines it: module, qualified name, closure
+    values and defaults, never its address."""
+    if isinstance(value, types.FunctionType):
+        cells = [plain_argument(c.cell_contents) for c in (value.__closure__ or ())]
+        defaults = [plain_argument(d) for d in (value.__defaults__ or ())]
+        return {"$fn": [value.__module__, value.__qualname__, cells, defaults]}
+    return plain(value)
+
+
 def call_key(module: str, function: str, args: tuple, kwargs: dict) -> str:
     """The identity of one reference call: a hash of its exact, canonical encoding."""
-    body = [module, function, plain(tuple(args)), plain(dict(sorted(kwargs.items())))]
+    body = [module, function, [plain_argument(a) for a in args],
+            {k: plain_argument(v) for k, v in sorted(kwargs.items())}]
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
@@ -140,7 +153,7 @@ class _RecordingFunction:
         where = f"ref.{self._module}.{self._name}"
         try:
             key = call_key(self._module, self._name, args, kwargs)
-            before = [plain(a) for a in args], {k: plain(v) for k, v in kwargs.items()}
+            before = [plain_argument(a) for a in args], {k: plain_argument(v) for k, v in kwargs.items()}
         except Unfreezable as exc:
             self._book.problem(f"{where}: an argument cannot be recorded: {exc}")
             return self._fn(*args, **kwargs)
@@ -152,8 +165,8 @@ class _RecordingFunction:
         entry: dict[str, Any] = {"call": where}
         try:
             entry["value"] = plain(value)
-            after_args = {str(i): plain(a) for i, a in enumerate(args)}
-            after_kwargs = {k: plain(v) for k, v in kwargs.items()}
+            after_args = {str(i): plain_argument(a) for i, a in enumerate(args)}
+            after_kwargs = {k: plain_argument(v) for k, v in kwargs.items()}
         except Unfreezable as exc:
             self._book.problem(f"{where}: its result cannot be recorded: {exc}")
             return value

@@ -1,0 +1,110 @@
+"""``embedlab submit --id ID``: a last check, then ``ID.zip`` with exactly what the grader reads.
+
+The zip holds the five module files at its top and ``answers.yaml`` if there is one (SPEC 7), so
+the grader reads it as the student's folder. The files are read the way the grader reads them
+(:func:`grader.submission.read_submission`): a file the grader would refuse (missing, a link, over
+1 MiB, not UTF-8) stops the packing with one line that names it, rather than a zip that scores 0.
+The zip is written to a temporary file and renamed, so an interrupted submit never leaves half a
+zip behind. The last check only informs: work in progress may be handed in.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from .errors import UsageError
+from .paths import EXERCISE_MODULES
+from .submission import ANSWERS_FILE, STUDENT_ID
+
+#: a fixed timestamp: the same files give the same zip, byte for byte
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def check_student_id(student_id: str) -> str:
+    """The ID as SPEC 7 fixes it, or a UsageError saying what is wrong."""
+    if not STUDENT_ID.fullmatch(student_id or "") or student_id.startswith("."):
+        raise UsageError(f"{student_id!r} is not a valid student ID: use 1 to 64 letters, digits and . _ @ - "
+                         "(not starting with '.'), as your instructor gave it")
+    return student_id
+
+
+def find_answers(folder: Path) -> Path | None:
+    """``answers.yaml`` in the exercise folder, else in the current folder, else beside the folder."""
+    for place in (folder, Path.cwd(), folder.resolve().parent):
+        candidate = place / ANSWERS_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def pack(folder: Path, answers: Path | None) -> tuple[bytes, list[str]]:
+    """The zip's bytes and its member names; UsageError naming any file the grader would not read."""
+    from .submission import read_submission
+
+    shown = folder.as_posix().rstrip("/")
+    sub = read_submission("submit", [folder])
+    if sub.error:
+        raise UsageError(f"{shown}: {sub.error}")
+    problems = []
+    for module in EXERCISE_MODULES:
+        path = folder / f"{module}.py"
+        if not path.is_file() or path.is_symlink():
+            problems.append(f"{shown}/{module}.py is missing")
+        elif module not in sub.modules or sub.modules[module].encode("utf-8") != path.read_bytes():
+            notes = [n for n in sub.notes if f"{module}.py was not read: " in n]
+            reason = notes[0].split(" was not read: ", 1)[1] if notes else "the grader would not read it"
+            problems.append(f"{shown}/{module}.py: {reason}")
+    if problems:
+        raise UsageError("; ".join(problems) + " — a submission needs all five files (an untouched stub is fine)")
+    members = {f"{m}.py": sub.modules[m].encode("utf-8") for m in EXERCISE_MODULES}
+    if answers is not None:
+        data = answers.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{answers}: not UTF-8 text; save it as UTF-8 or remove it") from None
+        members[ANSWERS_FILE] = data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue(), list(members)
+
+
+def submit(*, student_id: str, path: Path | None = None, out: Path | None = None, console) -> int:
+    """Validate the ID, show a last check, write ``ID.zip`` atomically; 0 once the zip is written."""
+    from rich.text import Text
+
+    from .check import Checker, render, resolve_folder
+    from .fsutil import atomic_write_bytes
+
+    student_id = check_student_id(student_id)
+    folder = resolve_folder(path)
+    out_dir = Path(out) if out is not None else Path.cwd()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: exists and is not a folder")
+    answers = find_answers(folder)
+    data, names = pack(folder, answers)   # refuse before the check if a file is missing
+
+    with Checker(folder, tuple(EXERCISE_MODULES)) as checker:
+        report = checker.run()
+    render(report, console, brief=True)
+
+    target = out_dir / f"{student_id}.zip"
+    atomic_write_bytes(target, data)
+    console.print(Text(f"wrote {target} ({', '.join(names)})", style="bold green"))
+    if answers is None:
+        console.print(Text("no answers.yaml found: quiz questions will score 0 (`embedlab quiz` writes it)",
+                           style="yellow"))
+    else:
+        console.print(Text(f"answers taken from {answers}", style="dim"))
+    if not report.all_passed:
+        console.print(Text(f"{report.done}/{len(report.checkable)} functions pass the public checks; you can "
+                           "submit again later, the last upload counts.", style="dim"))
+    console.print(Text(f"Upload {target.name} where your instructor said.", style="bold"))
+    return 0
