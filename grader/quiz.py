@@ -47,6 +47,7 @@ import json
 import math
 import operator
 import re
+import textwrap
 import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -1100,8 +1101,6 @@ def score_question(quiz: Quiz, question: Question, answer: Any, *, student_id: s
         elif isinstance(outcome, int) and outcome < len(q.mistakes):
             feedback.append(q.mistakes[outcome].feedback)
     status = "correct" if fraction == 1 else "partial" if fraction > 0 else "incorrect"
-    if status == "correct":
-        feedback = [f for f in feedback if f]  # a right multiple-select answer has none anyway
     return QuestionResult(status=status, points=_points(q.points * fraction),
                           feedback=tuple(f for f in feedback if f), **base)
 
@@ -1191,8 +1190,6 @@ _TYPE_NAMES = {"single": "single choice", "multiple": "select all that apply",
 def write_template(path: str | Path, quizzes: Sequence[Quiz], *, student_id: str | None = None) -> None:
     """Write an answers.yaml to fill in: every quiz and question, each prompt and its choices in
     comments, every answer empty. With ``student_id``, prompts show that student's numbers."""
-    import textwrap
-
     lines = [
         "# embedlab quiz answers. Layout: quiz id -> question id -> your answer.",
         "# Write each answer after the colon; an empty answer is a skipped question.",

@@ -113,6 +113,12 @@ def test_end_of_input_stops_and_keeps_what_was_answered(demo):
     assert [r.status for r in score.results] == ["correct", "unanswered", "unanswered", "unanswered"]
 
 
+def test_run_quiz_and_check_are_importable_from_grader_quiz():
+    from grader import quiz
+
+    assert quiz.run_quiz is run_quiz and quiz.check_answers_file is check_answers_file
+
+
 def test_ctrl_c_stops_too(demo):
     def interrupted(prompt=""):
         raise KeyboardInterrupt
