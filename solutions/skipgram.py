@@ -267,7 +267,8 @@ def negative_sampling_loss_and_grads(
     U_neg = _float_array(U_neg, "U_neg", ndim=2)
     if u_pos.shape != v.shape or U_neg.shape[1] != v.shape[0]:
         raise ValueError(
-            f"v, u_pos and the rows of U_neg must have the same length, got {v.shape}, {u_pos.shape}, {U_neg.shape}"
+            "v, u_pos and the rows of U_neg must have the same length, "
+            f"got shapes {v.shape}, {u_pos.shape} and {U_neg.shape}"
         )
 
     def sigmoid(x: np.ndarray | float) -> np.ndarray:

@@ -18,7 +18,16 @@ SETTINGS = settings(max_examples=50, deadline=None)
 
 # Merges that make "Hello" and "world" whole tokens. The pre-tokenizer keeps the space in front of
 # "world" in its chunk, and no merge touches it, so "Hello world" is the lesson's three tokens.
-HELLO_MERGES = [("H", "e"), ("He", "l"), ("Hel", "l"), ("Hell", "o"), ("w", "o"), ("wo", "r"), ("wor", "l"), ("worl", "d")]
+HELLO_MERGES = [
+    ("H", "e"),
+    ("He", "l"),
+    ("Hel", "l"),
+    ("Hell", "o"),
+    ("w", "o"),
+    ("wo", "r"),
+    ("wor", "l"),
+    ("worl", "d"),
+]
 HELLO_VOCAB = {"Hello": 0, " ": 1, "world": 2}
 # The 3 x 4 embedding matrix of the sketch, "random" numbers written by hand.
 HELLO_E = np.array(
@@ -73,10 +82,14 @@ def test_hello_world_training_changes_only_the_hello_row():
 
 def test_embed_text_mean_by_hand():
     E = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]])
-    np.testing.assert_allclose(pipeline.embed_text("Hello world", HELLO_MERGES, HELLO_VOCAB, E), [1 / 3, 1 / 3], rtol=1e-15)
+    np.testing.assert_allclose(
+        pipeline.embed_text("Hello world", HELLO_MERGES, HELLO_VOCAB, E), [1 / 3, 1 / 3], rtol=1e-15
+    )
     np.testing.assert_array_equal(pipeline.embed_text("world", HELLO_MERGES, HELLO_VOCAB, E), [0.0, 1.0])
     # "Hello Hello" is Hello, " ", Hello: (2 * [1, 0] + [0, 0]) / 3
-    np.testing.assert_allclose(pipeline.embed_text("Hello Hello", HELLO_MERGES, HELLO_VOCAB, E), [2 / 3, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(
+        pipeline.embed_text("Hello Hello", HELLO_MERGES, HELLO_VOCAB, E), [2 / 3, 0.0], rtol=1e-15
+    )
 
 
 def test_embed_text_unknown_tokens_use_the_unk_row():
@@ -112,7 +125,12 @@ def test_embed_text_returns_float64_for_float32_and_integer_E():
 
 def test_embed_text_accepts_numpy_integer_ids():
     vocab = {token: np.int64(i) for token, i in HELLO_VOCAB.items()}
-    np.testing.assert_allclose(pipeline.embed_text("Hello world", HELLO_MERGES, vocab, HELLO_E), [0.8 / 3, 0.0, 0.1, 0.1], rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(
+        pipeline.embed_text("Hello world", HELLO_MERGES, vocab, HELLO_E),
+        [0.8 / 3, 0.0, 0.1, 0.1],
+        rtol=1e-15,
+        atol=1e-16,
+    )
 
 
 def test_retrieve_by_hand():
@@ -169,12 +187,17 @@ def test_embed_text_equals_the_mean_of_looked_up_rows(text):
 @given(texts, st.lists(texts, max_size=6), st.integers(0, 8))
 def test_retrieve_equals_top_k_over_embed_text(query, documents, k):
     got = pipeline.retrieve(query, documents, MERGES, VOCAB, E_RANDOM, k)
-    vectors = np.array([pipeline.embed_text(doc, MERGES, VOCAB, E_RANDOM) for doc in documents]).reshape(-1, 5)
+    vectors = np.array([pipeline.embed_text(doc, MERGES, VOCAB, E_RANDOM) for doc in documents]).reshape(
+        -1, 5
+    )
     assert got == similarity.top_k(pipeline.embed_text(query, MERGES, VOCAB, E_RANDOM), vectors, k)
     assert len(got) == min(k, len(documents))
     assert all(type(i) is int for i in got)
     # most similar first, by the cosine of the embeddings
-    scores = [similarity.cosine_similarity(pipeline.embed_text(query, MERGES, VOCAB, E_RANDOM), vectors[i]) for i in got]
+    scores = [
+        similarity.cosine_similarity(pipeline.embed_text(query, MERGES, VOCAB, E_RANDOM), vectors[i])
+        for i in got
+    ]
     assert all(a >= b - 1e-15 for a, b in zip(scores, scores[1:]))
 
 

@@ -29,7 +29,7 @@ def exact_cosine(a, b) -> float:
         return 0.0
     with localcontext() as ctx:
         ctx.prec = 50
-        ctx.Emin, ctx.Emax = -10**6, 10**6
+        ctx.Emin, ctx.Emax = -(10**6), 10**6
 
         def dec(f: Fraction) -> Decimal:
             return Decimal(f.numerator) / Decimal(f.denominator)
@@ -102,10 +102,16 @@ def test_cosine_returns_python_float():
 
 def test_cosine_huge_and_tiny_by_hand():
     # Squaring 1e200 overflows and squaring 1e-200 underflows: a naive formula gives nan or 0.
-    assert similarity.cosine_similarity([1e200, 1e200], [1e200, 0.0]) == pytest.approx(1 / math.sqrt(2), abs=1e-15)
-    assert similarity.cosine_similarity([1e-200, 0.0], [1e-200, 1e-200]) == pytest.approx(1 / math.sqrt(2), abs=1e-15)
+    assert similarity.cosine_similarity([1e200, 1e200], [1e200, 0.0]) == pytest.approx(
+        1 / math.sqrt(2), abs=1e-15
+    )
+    assert similarity.cosine_similarity([1e-200, 0.0], [1e-200, 1e-200]) == pytest.approx(
+        1 / math.sqrt(2), abs=1e-15
+    )
     assert similarity.cosine_similarity([1e308, 1e308], [-1e308, -1e308]) == pytest.approx(-1.0, abs=1e-15)
-    assert similarity.cosine_similarity([5e-324, 0.0], [5e-324, 5e-324]) == pytest.approx(1 / math.sqrt(2), abs=1e-15)
+    assert similarity.cosine_similarity([5e-324, 0.0], [5e-324, 5e-324]) == pytest.approx(
+        1 / math.sqrt(2), abs=1e-15
+    )
 
 
 def test_cosine_matrix_by_hand():
@@ -243,7 +249,9 @@ def test_cosine_power_of_two_scaling_is_exact(pair, i, j):
 @given(vector_pair(elements=moderate), st.sampled_from([1e300, 1e-300, 3.7, 1e-9, 123456.789]))
 def test_cosine_positive_scaling_invariance(pair, scale):
     a, b = pair
-    assert similarity.cosine_similarity(a * scale, b) == pytest.approx(similarity.cosine_similarity(a, b), abs=1e-15)
+    assert similarity.cosine_similarity(a * scale, b) == pytest.approx(
+        similarity.cosine_similarity(a, b), abs=1e-15
+    )
     assert similarity.cosine_similarity(a * scale, b / scale) == pytest.approx(exact_cosine(a, b), abs=1e-14)
 
 
@@ -382,9 +390,9 @@ def test_empty_inputs():
 
 
 def test_integer_and_float32_inputs_are_accepted():
-    assert similarity.cosine_similarity(np.array([1, 0], dtype=np.int8), np.array([1, 1], dtype=np.int64)) == pytest.approx(
-        1 / math.sqrt(2), abs=1e-15
-    )
+    assert similarity.cosine_similarity(
+        np.array([1, 0], dtype=np.int8), np.array([1, 1], dtype=np.int64)
+    ) == pytest.approx(1 / math.sqrt(2), abs=1e-15)
     got = similarity.cosine_similarity_matrix(np.array([[3, 4]], dtype=np.float32), np.array([[4, 3]]))
     assert got.dtype == np.float64
     assert got[0, 0] == pytest.approx(24 / 25, abs=1e-15)

@@ -45,7 +45,7 @@ def exact_dot(a, b) -> Fraction:
 
 
 def decimal_context():
-    return localcontext(Context(prec=50, Emin=-10**7, Emax=10**7))
+    return localcontext(Context(prec=50, Emin=-(10**7), Emax=10**7))
 
 
 def dec(x) -> Decimal:
@@ -78,7 +78,9 @@ def oracle_softplus(s: Fraction) -> Decimal:
 
 def oracle_negative_sampling_loss(v, u_pos, U_neg) -> float:
     with decimal_context():
-        return float(oracle_softplus(-exact_dot(u_pos, v)) + sum(oracle_softplus(exact_dot(u, v)) for u in U_neg))
+        return float(
+            oracle_softplus(-exact_dot(u_pos, v)) + sum(oracle_softplus(exact_dot(u, v)) for u in U_neg)
+        )
 
 
 def oracle_pairs(ids, window):
@@ -119,7 +121,9 @@ def test_softmax_by_hand():
 
 def test_softmax_works_on_the_last_axis():
     x = np.array([[0.0, LN3], [2.0, 2.0], [LN3, 0.0]])
-    np.testing.assert_allclose(skipgram.softmax(x), [[0.25, 0.75], [0.5, 0.5], [0.75, 0.25]], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(
+        skipgram.softmax(x), [[0.25, 0.75], [0.5, 0.5], [0.75, 0.25]], rtol=0, atol=1e-16
+    )
     x3 = np.arange(24.0).reshape(2, 3, 4) / 7
     got = skipgram.softmax(x3)
     assert got.shape == (2, 3, 4)
@@ -159,8 +163,8 @@ def test_softmax_matches_decimal_oracle_moderate(x):
 
 @SETTINGS
 @given(
-    arrays(np.float64, st.integers(1, 8), elements=st.integers(-2**19, 2**19).map(lambda n: n / 1024)),
-    st.integers(-10**6, 10**6),
+    arrays(np.float64, st.integers(1, 8), elements=st.integers(-(2**19), 2**19).map(lambda n: n / 1024)),
+    st.integers(-(10**6), 10**6),
 )
 def test_softmax_shift_invariance_is_exact_when_the_shift_is(x, c):
     # x + c is exact here (multiples of 1/1024, small), so subtracting the max must give the
@@ -233,7 +237,9 @@ def test_loss_matches_decimal_oracle(case):
     W_in, W_out, center, context = case
     loss = skipgram.skipgram_loss_and_grads(W_in, W_out, center, context)[0]
     scale = 1 + float(np.max(np.abs(W_out @ W_in[center])))
-    assert loss == pytest.approx(oracle_skipgram_loss(W_in, W_out, center, context), rel=1e-13, abs=1e-14 * scale)
+    assert loss == pytest.approx(
+        oracle_skipgram_loss(W_in, W_out, center, context), rel=1e-13, abs=1e-14 * scale
+    )
 
 
 @SETTINGS
@@ -265,7 +271,9 @@ def test_grads_are_prediction_minus_truth(case):
     p = np.array(oracle_softmax([exact_dot(row, v) for row in W_out]))
     e = p - np.eye(len(p))[context]
     np.testing.assert_allclose(grad_out, np.outer(e, v), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(grad_center, sum(e_j * row for e_j, row in zip(e, W_out)), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(
+        grad_center, sum(e_j * row for e_j, row in zip(e, W_out)), rtol=1e-12, atol=1e-13
+    )
 
 
 # --- sgd_step ----------------------------------------------------------------------------------
@@ -382,11 +390,15 @@ def test_negative_sampling_is_exact_for_large_scores():
     one = np.array([1.0])
     for s in (1000.0, 1e300):
         # a confident, right model: loss log(1 + e^-s) rounds to 0, no gradient left
-        loss, grad_v, grad_u_pos, grad_U_neg = skipgram.negative_sampling_loss_and_grads(one, np.array([s]), np.array([[-s]]))
+        loss, grad_v, grad_u_pos, grad_U_neg = skipgram.negative_sampling_loss_and_grads(
+            one, np.array([s]), np.array([[-s]])
+        )
         assert loss == 0.0
         assert grad_v.tolist() == [0.0] and grad_u_pos.tolist() == [0.0] and grad_U_neg.tolist() == [[0.0]]
         # a confident, wrong model: loss s + log(1 + e^-s) = s per question, full gradient
-        loss, grad_v, grad_u_pos, grad_U_neg = skipgram.negative_sampling_loss_and_grads(one, np.array([-s]), np.array([[s]]))
+        loss, grad_v, grad_u_pos, grad_U_neg = skipgram.negative_sampling_loss_and_grads(
+            one, np.array([-s]), np.array([[s]])
+        )
         assert loss == 2 * s
         assert grad_v.tolist() == [2 * s] and grad_u_pos.tolist() == [-1.0] and grad_U_neg.tolist() == [[1.0]]
 
@@ -410,8 +422,12 @@ def test_negative_sampling_grads_match_central_differences(case):
         return skipgram.negative_sampling_loss_and_grads(v, u_pos, U_neg)[0]
 
     np.testing.assert_allclose(central_difference(lambda x: loss(v=x), v), grad_v, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(central_difference(lambda x: loss(u_pos=x), u_pos), grad_u_pos, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(central_difference(lambda x: loss(U_neg=x), U_neg), grad_U_neg, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        central_difference(lambda x: loss(u_pos=x), u_pos), grad_u_pos, rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        central_difference(lambda x: loss(U_neg=x), U_neg), grad_U_neg, rtol=1e-6, atol=1e-6
+    )
 
 
 # --- numerical_gradient ------------------------------------------------------------------------
@@ -420,7 +436,11 @@ def test_negative_sampling_grads_match_central_differences(case):
 def test_numerical_gradient_by_hand():
     # f(x) = sum(x**2): the gradient is 2x, and central differences are exact for a quadratic
     # up to rounding.
-    np.testing.assert_allclose(skipgram.numerical_gradient(lambda x: float(np.sum(x**2)), np.array([1.0, -2.0])), [2.0, -4.0], atol=1e-9)
+    np.testing.assert_allclose(
+        skipgram.numerical_gradient(lambda x: float(np.sum(x**2)), np.array([1.0, -2.0])),
+        [2.0, -4.0],
+        atol=1e-9,
+    )
     # f(x) = sin(x0) * x1 at (0, 3): gradient (cos(0) * 3, sin(0)) = (3, 0)
     got = skipgram.numerical_gradient(lambda x: math.sin(x[0]) * x[1], np.array([0.0, 3.0]))
     np.testing.assert_allclose(got, [3.0, 0.0], atol=1e-9)
@@ -463,7 +483,9 @@ def test_numerical_gradient_leaves_x_bit_for_bit_and_sees_only_copies():
     assert x.tobytes() == before
     assert len(seen) == 2 * x.size
     zero_d = np.array(1.5)
-    np.testing.assert_allclose(skipgram.numerical_gradient(lambda y: float(y) ** 3, zero_d), 3 * 1.5**2, rtol=1e-8)
+    np.testing.assert_allclose(
+        skipgram.numerical_gradient(lambda y: float(y) ** 3, zero_d), 3 * 1.5**2, rtol=1e-8
+    )
     assert zero_d.tobytes() == np.array(1.5).tobytes()
 
 
@@ -528,7 +550,15 @@ def test_skipgram_pairs_errors():
     for window in (1.0, True, "2", None):
         with pytest.raises(TypeError):
             skipgram.skipgram_pairs([1, 2, 3], window)
-    for ids in ([1, True, 3], [1, 2.0, 3], np.array([1.0, 2.0]), np.array([True, False]), "abc", [1, "2"], None):
+    for ids in (
+        [1, True, 3],
+        [1, 2.0, 3],
+        np.array([1.0, 2.0]),
+        np.array([True, False]),
+        "abc",
+        [1, "2"],
+        None,
+    ):
         with pytest.raises(TypeError):
             skipgram.skipgram_pairs(ids, 1)
     with pytest.raises(IndexError):
@@ -563,7 +593,9 @@ def reference_training(ids, vocab_size, dim, window, epochs, lr, seed):
 )
 def test_train_skipgram_equals_a_loop_of_sgd_steps(vocab_and_ids, dim, window, epochs, lr, seed):
     vocab_size, ids = vocab_and_ids
-    W_in, W_out = skipgram.train_skipgram(ids, vocab_size, dim, window=window, epochs=epochs, lr=lr, seed=seed)
+    W_in, W_out = skipgram.train_skipgram(
+        ids, vocab_size, dim, window=window, epochs=epochs, lr=lr, seed=seed
+    )
     ref_in, ref_out = reference_training(ids, vocab_size, dim, window, epochs, lr, seed)
     assert W_in.dtype == W_out.dtype == np.float64
     assert W_in.shape == W_out.shape == (vocab_size, dim)
@@ -675,7 +707,9 @@ def test_loss_and_grads_accepts_numpy_integer_ids():
     W_in = np.array([[1.0], [2.0]])
     W_out = np.array([[0.0], [LN3]])
     for center, context in [(np.int64(0), np.int64(1)), (np.int8(0), np.uint16(1))]:
-        assert skipgram.skipgram_loss_and_grads(W_in, W_out, center, context)[0] == pytest.approx(math.log(4 / 3), abs=1e-15)
+        assert skipgram.skipgram_loss_and_grads(W_in, W_out, center, context)[0] == pytest.approx(
+            math.log(4 / 3), abs=1e-15
+        )
 
 
 def test_negative_sampling_errors():
