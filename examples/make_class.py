@@ -52,7 +52,7 @@ def answers(which: str) -> str | None:
     """answers.yaml from the quizzes' keys: all right, some wrong, or none."""
     sys.path.insert(0, str(ROOT))
     try:
-        from grader.quiz import load_quizzes, model_answers
+        from grader.quiz import key_answers, load_quizzes
     except ImportError:
         return None
     quizzes = load_quizzes(ROOT / "quizzes")
@@ -60,7 +60,7 @@ def answers(which: str) -> str | None:
     for n, quiz in enumerate(quizzes):
         if which == "some" and n % 2:
             continue
-        data[quiz.id] = model_answers(quiz, student_id=which_id[which])
+        data[quiz.id] = key_answers(quiz, student_id=which_id[which])
     import yaml
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 

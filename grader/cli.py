@@ -183,6 +183,35 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_quiz(args) -> int:
+    from .quiz import QuizFormatError, default_quizzes_dir, load_quizzes, write_template
+    from .quiz_tui import check_answers_file, run_quiz
+
+    if args.answers is not None:
+        return check_answers_file(args.answers, quiz_id=args.quiz, student_id=args.student_id,
+                                  console=_console())
+    folder = default_quizzes_dir()
+    try:
+        quizzes = load_quizzes(folder)
+    except QuizFormatError as exc:
+        raise UsageError(str(exc)) from None
+    if args.quiz is not None:
+        chosen = [q for q in quizzes if q.id == args.quiz]
+        if not chosen:
+            raise UsageError(f"no quiz {args.quiz!r} in {folder} (quizzes: {', '.join(q.id for q in quizzes)})")
+        quizzes = chosen
+    if args.template is not None:
+        if args.template.exists():
+            raise UsageError(f"{args.template}: already exists; choose another name or remove it")
+        write_template(args.template, quizzes, student_id=args.student_id)
+        print(f"wrote {args.template}: fill in your answers, then 'embedlab quiz --answers {args.template}'")
+        return 0
+    console = _console()
+    for quiz in quizzes:
+        run_quiz(quiz, console=console, student_id=args.student_id)
+    return 0
+
+
 def _console_err():
     from rich.console import Console
     return Console(stderr=True, highlight=False)
@@ -202,9 +231,7 @@ def dispatch(args) -> int:
         from .check import hint
         return hint(args.function, console=_console())
     if verb == "quiz":
-        from .quiz_cli import quiz_command
-        return quiz_command(quiz_id=args.quiz, answers=args.answers, student_id=args.student_id,
-                            template=args.template, console=_console())
+        return cmd_quiz(args)
     if verb == "release":
         from .release import release
         return release(args.dir, console=_console())

@@ -28,8 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import __version__
 from .fsutil import atomic_write_text
 from .paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
@@ -148,6 +146,7 @@ class Judge:
         from .casekit import run_case
 
         started = time.monotonic()
+        quiz_tests = self.quiz_tests(sub)  # may add notes about answers.yaml
         result = SubmissionResult(student=sub.student, notes=list(sub.notes), files_hash=sub.files_hash,
                                   sandboxed=self.zygote.sandboxed)
         if sub.error:
@@ -166,7 +165,7 @@ class Judge:
                     result.tests.append(self._test_result(spec, run_case(spec, student, self.ref)))
             finally:
                 child.close()
-        result.tests += self.quiz_tests(sub)
+        result.tests += quiz_tests
         result.execution_time = time.monotonic() - started
         return result
 
@@ -187,38 +186,29 @@ class Judge:
         """Quiz questions as tests, scored in the judge from answers.yaml (data, never code)."""
         if not self.quizzes:
             return []
-        from .quiz import score_answers
+        from .quiz import AnswersFormatError, parse_answers, score_answers
 
         answers: dict = {}
-        problem = None
         if sub.answers is None:
-            problem = "answers.yaml is missing: quiz questions score 0"
+            sub.notes.append("answers.yaml is missing: quiz questions score 0")
         else:
             try:
-                loaded = yaml.safe_load(sub.answers)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1}" if mark else ""
-                problem = f"answers.yaml is not valid YAML{where}: quiz questions score 0"
-            else:
-                if loaded is None:
-                    loaded = {}
-                if isinstance(loaded, dict):
-                    answers = loaded
-                else:
-                    problem = "answers.yaml must map quiz ids to answers: quiz questions score 0"
-        if problem and problem not in sub.notes:
-            sub.notes.append(problem)
+                answers = parse_answers(sub.answers, source="answers.yaml")
+            except AnswersFormatError as exc:
+                sub.notes.append(f"{exc}: quiz questions score 0")
         tests = []
         for quiz in self.quizzes:
-            given = answers.get(quiz.id) if isinstance(answers.get(quiz.id), dict) else {}
-            scored = score_answers(quiz, given, student_id=sub.student)
-            for q in scored.questions:
+            scored = score_answers(quiz, answers, student_id=sub.student)
+            sub.notes.extend(f"{quiz.id}: {note}" for note in scored.notes)
+            for q in scored.results:
+                lines = list(q.feedback)
+                if q.explanation and not q.correct:
+                    lines.append(f"Why: {q.explanation}")
                 tests.append(TestResult(
                     name=f"quiz.{quiz.id}: {q.question_id}", score=float(q.points),
                     max_score=float(q.max_points), status="passed" if q.correct else "failed",
-                    output=q.feedback, part=quiz.id,
-                    outcome="passed" if q.correct else ("not_attempted" if q.unanswered else "wrong")))
+                    output="\n".join(lines) or ("correct" if q.correct else q.status), part=quiz.id,
+                    outcome="passed" if q.correct else ("not_attempted" if q.status == "unanswered" else "wrong")))
         return tests
 
 
