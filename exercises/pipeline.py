@@ -15,7 +15,9 @@ import numpy as np
 from . import bpe, lookup, similarity
 
 
-def embed_text(text: str, merges: Sequence[tuple[str, str]], vocab: Mapping[str, int], E: np.ndarray) -> np.ndarray:
+def embed_text(
+    text: str, merges: Sequence[tuple[str, str]], vocab: Mapping[str, int], E: np.ndarray
+) -> np.ndarray:
     """One vector for a whole text: the mean of its tokens' embeddings.
 
     The lesson's "Hello world" sketch, in code: with merges that make "Hello" and "world" whole

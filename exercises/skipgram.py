@@ -121,7 +121,7 @@ def skipgram_loss_and_grads(
     gradient. The lesson's "Hello world" sketch: training to predict "world" from "Hello" changes
     the "Hello" row of the embedding matrix and no other row.
 
-    Worked example (V = 2, d = 1): W_in = [[1]], W_out = [[0], [ln 3]], center = 0, context = 1.
+    Worked example (V = 2, d = 1): W_in = [[1], [2]], W_out = [[0], [ln 3]], center = 0, context = 1.
         v = [1], scores = [0, ln 3], p = [1/4, 3/4], loss = -log(3/4) = log(4/3)
         e = [1/4, -1/4], grad_center = [0 * 1/4 + ln 3 * -1/4] = [-ln(3)/4]
         grad_out = [[1/4], [-1/4]]
@@ -160,7 +160,8 @@ def sgd_step(W_in: np.ndarray, W_out: np.ndarray, center: int, context: int, lr:
     50,000-word vocabulary. (Updating W_in before computing grad_out would use the new v: wrong.)
 
     Example: with the worked example of `skipgram_loss_and_grads` and lr = 1, W_in becomes
-    [[1 + ln(3)/4]] and W_out becomes [[-1/4], [ln 3 + 1/4]]; the call returns log(4/3).
+    [[1 + ln(3)/4], [2]] (row 1 untouched) and W_out [[-1/4], [ln 3 + 1/4]]; the call returns
+    log(4/3).
 
     Args:
         W_in: (V, d) float array, updated in place.
