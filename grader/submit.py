@@ -50,7 +50,9 @@ def pack(folder: Path, answers: Path | None) -> tuple[bytes, list[str]]:
     problems = []
     for module in EXERCISE_MODULES:
         path = folder / f"{module}.py"
-        if not path.is_file() or path.is_symlink():
+        if path.is_symlink():
+            problems.append(f"{shown}/{module}.py is a symbolic link (put the file itself there)")
+        elif not path.is_file():
             problems.append(f"{shown}/{module}.py is missing")
         elif module not in sub.modules or sub.modules[module].encode("utf-8") != path.read_bytes():
             notes = [n for n in sub.notes if f"{module}.py was not read: " in n]
