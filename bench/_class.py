@@ -23,10 +23,10 @@ quizzes exist.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,68 +68,55 @@ def _solution(module: str) -> str:
     return mk.source("solutions", module)
 
 
-def _patched(module: str, old: str, new: str) -> dict[str, str]:
-    return {f"{module}.py": mk.patch(_solution(module), old, new)}
+@dataclass(frozen=True)
+class Wrong:
+    """One wrong function: ``apply`` turns the module's text into the text with the mistake in it."""
+
+    module: str
+    function: str
+    apply: Callable[[str], str]
 
 
-def fallback_wrong() -> dict[str, dict[str, str]]:
+def _patch(module: str, function: str, old: str, new: str) -> Wrong:
+    mk.patch(_solution(module), old, new)  # fail now, with make_class's message, if the text moved
+    return Wrong(module, function, lambda text: mk.patch(text, old, new))
+
+
+def fallback_wrong() -> dict[str, Wrong]:
     """Wrong functions as textual patches of the solutions (examples/make_class.py's and a few more)."""
     return {
-        "bpe tie-break by alphabet": _patched("bpe", "best = max(counts, key=counts.get)",
-                                              "best = max(sorted(counts), key=counts.get)"),
-        "negative IDs wrap": _patched("lookup", "bad = ids[(ids < 0) | (ids >= E.shape[0])]",
-                                      "bad = ids[ids >= E.shape[0]]"),
-        "unstable softmax": _patched("skipgram", "z = np.exp(x - np.max(x, axis=-1, keepdims=True))",
-                                     "z = np.exp(x)"),
-        "embed_text sums": _patched("pipeline", "return np.mean(rows, axis=0, dtype=np.float64)",
-                                    "return np.sum(rows, axis=0, dtype=np.float64)"),
-        "one_hot accepts negative IDs": _patched("lookup", "bad = ids[(ids < 0) | (ids >= vocab_size)]",
-                                                 "bad = ids[ids >= vocab_size]"),
+        "train_bpe: tie-break by alphabet": _patch("bpe", "train_bpe", "best = max(counts, key=counts.get)",
+                                                   "best = max(sorted(counts), key=counts.get)"),
+        "embedding_lookup: negative IDs wrap": _patch("lookup", "embedding_lookup",
+                                                      "bad = ids[(ids < 0) | (ids >= E.shape[0])]",
+                                                      "bad = ids[ids >= E.shape[0]]"),
+        "softmax: unstable": _patch("skipgram", "softmax", "z = np.exp(x - np.max(x, axis=-1, keepdims=True))",
+                                    "z = np.exp(x)"),
+        "embed_text: sums": _patch("pipeline", "embed_text", "return np.mean(rows, axis=0, dtype=np.float64)",
+                                   "return np.sum(rows, axis=0, dtype=np.float64)"),
+        "one_hot: accepts negative IDs": _patch("lookup", "one_hot", "bad = ids[(ids < 0) | (ids >= vocab_size)]",
+                                                "bad = ids[ids >= vocab_size]"),
     }
 
 
-def mutant_wrong() -> dict[str, dict[str, str]] | None:
-    """Wrong implementations from the mutant catalogue (tests/mutants/*.py), or None if absent.
-
-    Each catalogue module is asked, in this order, for ``MUTANTS`` (a list of objects or dicts with
-    a name, a module and either the whole source or an old/new patch) or ``mutants()`` returning
-    the same; any other layout is reported, not guessed.
-    """
-    files = sorted(p for p in MUTANTS_DIR.glob("*.py") if not p.name.startswith("_")) if MUTANTS_DIR.is_dir() else []
-    if not files:
+def mutant_wrong() -> dict[str, Wrong] | None:
+    """The mutant catalogue (tests/mutants: ``catalogue.MUTANTS``, ``replace_function``), or None if absent."""
+    if not (MUTANTS_DIR / "catalogue.py").is_file():
         return None
-    out: dict[str, dict[str, str]] = {}
-    for path in files:
-        spec = importlib.util.spec_from_file_location(f"_bench_mutants_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:  # the catalogue is another engineer's, maybe half-landed
-            print(f"note: {path.relative_to(ROOT)} does not load ({type(exc).__name__}: {exc}); skipped",
-                  file=sys.stderr)
-            continue
-        items = getattr(module, "MUTANTS", None)
-        if items is None and callable(getattr(module, "mutants", None)):
-            items = module.mutants()
-        for item in items or ():
-            got = _mutant_files(item)
-            if got:
-                out[got[0]] = got[1]
-    return out or None
-
-
-def _mutant_files(item) -> tuple[str, dict[str, str]] | None:
-    get = (lambda k: item.get(k)) if isinstance(item, dict) else (lambda k: getattr(item, k, None))
-    module = get("module")
-    name = get("name") or get("id")
-    if module not in MODULES or not name:
+    try:
+        sys.path.insert(0, str(ROOT))
+        from tests.mutants import replace_function
+        from tests.mutants.catalogue import MUTANTS
+    except Exception as exc:  # another engineer's work, maybe half-landed: say so, use the patches
+        print(f"note: tests/mutants does not load ({type(exc).__name__}: {exc}); using textual patches",
+              file=sys.stderr)
         return None
-    text = get("source")
-    if text is None and get("old") is not None:
-        text = mk.patch(_solution(module), get("old"), get("new") or "")
-    if text is None and callable(get("apply")):
-        text = get("apply")(_solution(module))
-    return (f"{module}:{name}", {f"{module}.py": text}) if isinstance(text, str) else None
+
+    def replacer(function: str, source: str) -> Callable[[str], str]:
+        return lambda text: replace_function(text, function, source)
+
+    return {f"{v.module}.{v.id}": Wrong(v.module, v.function, replacer(v.function, v.source))
+            for v in MUTANTS} or None
 
 
 def crashing() -> dict[str, dict[str, str]]:
@@ -189,9 +176,16 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
         student = f"s{i:05d}"
         files, variant = dict(correct), kind
         if kind == "wrong":
-            picks = rng.sample(wrong_names, k=min(len(wrong_names), rng.choice((1, 1, 2))))
+            want = rng.choice((1, 1, 2))
+            picks: list[str] = []
+            for name in rng.sample(wrong_names, k=min(len(wrong_names), 4)):
+                # one or two mistakes, never two in the same function (the second would erase the first)
+                if len(picks) < want and all((wrong[p].module, wrong[p].function) !=
+                                             (wrong[name].module, wrong[name].function) for p in picks):
+                    picks.append(name)
             for name in picks:
-                files.update(wrong[name])
+                key = f"{wrong[name].module}.py"
+                files[key] = wrong[name].apply(files[key])
             variant = " + ".join(picks)
         elif kind == "partial":
             files = {**stubs, "bpe.py": correct["bpe.py"], "lookup.py": correct["lookup.py"]}

@@ -89,12 +89,27 @@ def fill_cell(cell_text: str, student_functions: dict[str, str], wanted: set[str
 
 
 def added_top_level(student_text: str, solution_text: str) -> list[str]:
-    """Top-level lines of the student's module that the reference does not have (comments aside)."""
-    _, theirs = function_blocks(student_text)
-    _, ours = function_blocks(solution_text)
+    """What the student's module has at top level that the reference does not: lines (comments
+    aside), then whole functions (helpers of their own); relative imports become plain names, as a
+    student would write them in a notebook, whose header cell already binds the sibling modules."""
+    theirs_f, theirs = function_blocks(student_text)
+    ours_f, ours = function_blocks(solution_text)
     known = {line.strip() for line in ours}
-    return [line for line in theirs if line.strip() and not line.lstrip().startswith("#")
-            and line.strip() not in known]
+    out = []
+    for line in theirs:
+        text = line.strip()
+        if not text or text.startswith("#") or text in known:
+            continue
+        match = re.fullmatch(r"from \. import (.+)", text)
+        if match:
+            for item in match.group(1).split(","):
+                name, _, alias = item.strip().partition(" as ")
+                if alias.strip():
+                    out.append(f"{alias.strip()} = {name.strip()}")
+            continue
+        out.append(line)
+    out += [block for name, block in theirs_f.items() if name not in ours_f]
+    return out
 
 
 def module_of(cell: dict) -> str | None:
