@@ -62,6 +62,13 @@ def test_tokens_to_ids_learned(student, ref):
     expect_equal(student.lookup.tokens_to_ids([], vocab), [])
 
 
+@case("tokens_to_ids", "a vocab without <unk> is fine while every token is known", hidden=True, concept=IDS,
+      hint="Only an unknown token needs '<unk>': do not look it up before you need it.")
+def test_tokens_to_ids_known(student, ref):
+    vocab = {"x": 0, "yz": 1, " ": 2}
+    expect_equal(student.lookup.tokens_to_ids(["yz", " ", "x", "x"], vocab), ref.lookup.tokens_to_ids(["yz", " ", "x", "x"], vocab))
+
+
 # --- one_hot -----------------------------------------------------------------------------------
 @case("one_hot", "one_hot(ids) @ E picks the rows of E", hidden=True, concept=ONE_HOT,
       hint="Row i has its single 1.0 in column ids[i]; the shape is (len(ids), vocab_size).")

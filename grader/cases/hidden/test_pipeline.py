@@ -27,7 +27,7 @@ def test_embed_text_learned(student, ref):
     expect_close(student.pipeline.embed_text(text, merges, vocab, E), ref.pipeline.embed_text(text, merges, vocab, E))
 
 
-@case("embed_text", "unknown tokens use the <unk> row", hidden=True, concept=EMBED,
+@case("embed_text", "unseen characters of a learned tokenizer use <unk>", hidden=True, concept=EMBED,
       hint="Characters never seen in training map to '<unk>', whose row counts in the mean like any other.")
 def test_embed_text_unknown(student, ref):
     merges, vocab, E = _tokenizer(ref)

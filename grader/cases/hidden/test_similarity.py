@@ -30,8 +30,8 @@ def test_cosine_tiny(student, ref):
 @case("cosine_similarity", "opposite, parallel and float32 vectors", hidden=True, concept=COSINE,
       hint="cos is 1 for the same direction, -1 for opposite ones, never outside [-1, 1]; return a float.")
 def test_cosine_directions(student, ref):
-    a = np.array([0.1, 0.7, 0.2], dtype=np.float32)
-    for b in (-3 * a, a.copy(), np.array([0.3, -0.2, 0.9], dtype=np.float32)):
+    a = np.array([0.9, -1.0, -0.8], dtype=np.float32)
+    for b in (-7 * a, 0.5 * a, np.array([0.3, -0.2, 0.9], dtype=np.float32)):
         got = student.similarity.cosine_similarity(a, b)
         expect_close(got, ref.similarity.cosine_similarity(a, b), rtol=1e-6, atol=1e-7)
         expect_cosine_range(got)
@@ -67,11 +67,10 @@ def test_cosine_matrix_magnitudes(student, ref):
 @case("cosine_similarity_matrix", "identical rows are clipped to 1", hidden=True, concept=COSINE,
       hint="Rounding can give 1.0000000000000002: clip every value to [-1, 1].")
 def test_cosine_matrix_clip(student, ref):
-    A = np.array([[0.1, 0.2, 0.3], [0.3, 0.1, 0.7], [-1.1, 0.6, 0.7]])
-    got = student.similarity.cosine_similarity_matrix(A, -A)
-    expect_close(got, ref.similarity.cosine_similarity_matrix(A, -A))
-    expect_cosine_range(got)
-    got = student.similarity.cosine_similarity_matrix(A, A)
+    A = np.array([[0.7, -0.2, -0.8], [0.2, -0.8, -0.8], [0.9, -1.0, -0.8]])
+    B = np.vstack([0.5 * A, -7.0 * A])
+    got = student.similarity.cosine_similarity_matrix(A, B)
+    expect_close(got, ref.similarity.cosine_similarity_matrix(A, B))
     expect_cosine_range(got)
 
 

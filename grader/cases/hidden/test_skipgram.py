@@ -21,6 +21,8 @@ VALID = "input validation"
 def test_softmax_negative(student, ref):
     x = np.array([-1000.0, -1001.0, -1000.5])
     expect_close(student.skipgram.softmax(x), ref.skipgram.softmax(x))
+    x = np.array([[-800.0, 0.0, 800.0]])
+    expect_close(student.skipgram.softmax(x), ref.skipgram.softmax(x))
 
 
 @case("softmax", "over the last axis of a 3-D array", hidden=True, concept=SOFTMAX,
@@ -44,7 +46,7 @@ def test_softmax_non_finite(student, ref):
     expect_raises(ValueError, student.skipgram.softmax, np.array([[0.0, np.nan]]))
 
 
-@case("softmax", "the scores are left unchanged", hidden=True, concept="no side effects",
+@case("softmax", "2-D scores are left unchanged", hidden=True, concept="no side effects",
       hint="x -= x.max() changes the caller's array; compute a new array instead.")
 def test_softmax_no_mutation(student, ref):
     x = np.array([[3.0, 1.0], [0.0, 2.0]])

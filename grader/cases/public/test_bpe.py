@@ -20,7 +20,7 @@ def test_count_pairs_overlapping(student, ref):
 
 @case("count_pairs", "keys in order of first occurrence")
 def test_count_pairs_order(student, ref):
-    words = {("x", "y"): 1, ("a", "b", "x", "y"): 5, ("b", "a"): 2}
+    words = {("x", "y"): 1, ("a", "b"): 5, ("b", "a", "x", "y"): 2}
     expect_equal(student.bpe.count_pairs(words), ref.bpe.count_pairs(words))
 
 
@@ -106,3 +106,16 @@ def test_encode_unseen(student, ref):
     merges = ref.bpe.train_bpe(LESSON, 4)
     text = "slow glow, LOW!"
     expect_equal(student.bpe.encode(text, merges), ref.bpe.encode(text, merges))
+
+
+@case("encode", "a merge applies to every occurrence in a chunk")
+def test_encode_every_occurrence(student, ref):
+    merges = ref.bpe.train_bpe("abab ababab aaaa", 5)
+    text = "ababa aaaaa abababab"
+    expect_equal(student.bpe.encode(text, merges), ref.bpe.encode(text, merges))
+
+
+@case("encode", "merges never cross chunk boundaries")
+def test_encode_chunks(student, ref):
+    merges = [("b", " ")]
+    expect_equal(student.bpe.encode("ab ab", merges), ref.bpe.encode("ab ab", merges))

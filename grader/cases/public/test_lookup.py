@@ -15,6 +15,11 @@ def test_build_vocab_example(student, ref):
                  ref.lookup.build_vocab(LESSON_MERGES, "low lower"))
 
 
+@case("build_vocab", "code-point order: spaces, then capitals, then lower case")
+def test_build_vocab_code_points(student, ref):
+    expect_equal(student.lookup.build_vocab([], "Hello World"), ref.lookup.build_vocab([], "Hello World"))
+
+
 @case("build_vocab", "an alphabet given as a list, with repeats")
 def test_build_vocab_list_alphabet(student, ref):
     alphabet = ["t", "a", "c", "a", " "]

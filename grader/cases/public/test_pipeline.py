@@ -31,6 +31,13 @@ def test_embed_text_float32(student, ref):
                  ref.pipeline.embed_text("world Hello world", HELLO_MERGES, HELLO_VOCAB, E))
 
 
+@case("embed_text", "unknown tokens use the <unk> row")
+def test_embed_text_unk(student, ref):
+    vocab = {"<unk>": 0, "a": 1, "b": 2}
+    E = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 4.0]])
+    expect_close(student.pipeline.embed_text("ab?c", [], vocab, E), ref.pipeline.embed_text("ab?c", [], vocab, E))
+
+
 # --- retrieve ----------------------------------------------------------------------------------
 @case("retrieve", "the docstring example", points=2)
 def test_retrieve_example(student, ref):
@@ -49,3 +56,11 @@ def test_retrieve_large_k(student, ref):
     documents = ["Hello", "world world", " "]
     expect_equal(student.pipeline.retrieve("world", documents, HELLO_MERGES, HELLO_VOCAB, HELLO_E, 7),
                  ref.pipeline.retrieve("world", documents, HELLO_MERGES, HELLO_VOCAB, HELLO_E, 7))
+
+
+@case("retrieve", "by cosine similarity, not by dot product")
+def test_retrieve_cosine_public(student, ref):
+    vocab = {"<unk>": 0, "x": 1, "y": 2}
+    E = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 8.0]])
+    expect_equal(student.pipeline.retrieve("x", ["y", "xx", "xy"], [], vocab, E, 3),
+                 ref.pipeline.retrieve("x", ["y", "xx", "xy"], [], vocab, E, 3))

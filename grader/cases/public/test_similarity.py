@@ -10,6 +10,10 @@ from grader.casekit import case, expect_close, expect_equal, expect_raises, expe
 # the analogy of the docstring: dimensions (male, female, royal, commoner)
 WORDS = {"man": 0, "woman": 1, "king": 2, "queen": 3}
 E_WORDS = np.array([[1.0, 0, 0, 1], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 1, 0]])
+# more words, and rows of different lengths: dimensions (male, female, royal, commoner, young)
+FAMILY = {w: i for i, w in enumerate(["man", "woman", "king", "queen", "boy", "girl", "prince", "<unk>"])}
+E_FAMILY = np.array([[1.0, 0, 0, 1, 0], [0, 1, 0, 1, 0], [3, 0, 3, 0, 0], [0, 1, 1, 0, 0],
+                     [1, 0, 0, 1, 1], [0, 1, 0, 1, 2], [1, 0, 1, 0, 1], [0, 0.9, 0.8, 0.1, 0]])
 
 
 def expect_cosine_range(got):
@@ -32,12 +36,19 @@ def test_cosine_zero(student, ref):
     expect_equal(student.similarity.cosine_similarity(a, b), ref.similarity.cosine_similarity(a, b))
 
 
-@case("cosine_similarity", "magnitude is ignored; the result is clipped to [-1, 1]")
+@case("cosine_similarity", "magnitude is ignored; the result is clipped to [-1, 1]", points=2)
 def test_cosine_magnitude(student, ref):
-    a, b = np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 3.0])
-    got = student.similarity.cosine_similarity(a, b)
-    expect_close(got, ref.similarity.cosine_similarity(a, b))
-    expect_cosine_range(got)
+    a = np.array([0.5, 0.1, -0.7])
+    for b in (2 * a, -2 * a):
+        got = student.similarity.cosine_similarity(a, b)
+        expect_close(got, ref.similarity.cosine_similarity(a, b))
+        expect_cosine_range(got)
+
+
+@case("cosine_similarity", "large vectors (1e200) do not overflow")
+def test_cosine_large(student, ref):
+    a, b = np.array([1e200, 0.0]), np.array([1e200, 1e200])
+    expect_close(student.similarity.cosine_similarity(a, b), ref.similarity.cosine_similarity(a, b))
 
 
 # --- cosine_similarity_matrix ------------------------------------------------------------------
@@ -51,6 +62,15 @@ def test_cosine_matrix_example(student, ref):
 def test_cosine_matrix_random(student, ref):
     A, B = random_matrix(40, (4, 3)), random_matrix(41, (5, 3), scale=10.0)
     expect_close(student.similarity.cosine_similarity_matrix(A, B), ref.similarity.cosine_similarity_matrix(A, B))
+
+
+@case("cosine_similarity_matrix", "huge rows and multiples: no overflow, clipped to [-1, 1]", points=2)
+def test_cosine_matrix_scale(student, ref):
+    A = np.array([[0.5, 0.1, -0.7], [3e200, -1e200, 2e200]])
+    B = np.array([[1.0, 0.2, -1.4], [-1.5, -0.3, 2.1], [1e200, 1e200, 5e199]])
+    got = student.similarity.cosine_similarity_matrix(A, B)
+    expect_close(got, ref.similarity.cosine_similarity_matrix(A, B))
+    expect_cosine_range(got)
 
 
 # --- top_k -------------------------------------------------------------------------------------
@@ -82,6 +102,12 @@ def test_analogy_example(student, ref):
 def test_analogy_left_out(student, ref):
     expect_equal(student.similarity.analogy("man", "king", "woman", WORDS, E_WORDS, k=3),
                  ref.similarity.analogy("man", "king", "woman", WORDS, E_WORDS, k=3))
+
+
+@case("analogy", "unit vectors, <unk> left out, the k best words in order", points=2)
+def test_analogy_units_public(student, ref):
+    expect_equal(student.similarity.analogy("man", "king", "woman", FAMILY, E_FAMILY, k=3),
+                 ref.similarity.analogy("man", "king", "woman", FAMILY, E_FAMILY, k=3))
 
 
 @case("analogy", "an unknown word is a KeyError")

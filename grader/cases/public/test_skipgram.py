@@ -25,7 +25,7 @@ def test_softmax_example(student, ref):
 
 @case("softmax", "large scores: no overflow, no NaN", points=2)
 def test_softmax_large(student, ref):
-    x = np.array([1000.0, 1000.0, 999.0])
+    x = np.array([1000.0, 999.0, -1000.0])
     expect_close(student.skipgram.softmax(x), ref.skipgram.softmax(x))
 
 
@@ -33,6 +33,13 @@ def test_softmax_large(student, ref):
 def test_softmax_rows(student, ref):
     x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 5.0]])
     expect_close(student.skipgram.softmax(x), ref.skipgram.softmax(x))
+
+
+@case("softmax", "the scores are left unchanged")
+def test_softmax_no_mutation(student, ref):
+    x = np.array([2.0, -1.0, 0.5])
+    _, (after,) = student.skipgram.softmax.keep_args(x)
+    expect_unchanged(x, after, what="x")
 
 
 # --- skipgram_loss_and_grads -------------------------------------------------------------------
@@ -48,6 +55,14 @@ def test_loss_grads_random(student, ref):
     W_in, W_out = random_matrix(1, (5, 3)), random_matrix(2, (5, 3))
     got = unpack(student.skipgram.skipgram_loss_and_grads(W_in, W_out, 3, 1), 3)
     expect_close(got, ref.skipgram.skipgram_loss_and_grads(W_in, W_out, 3, 1), what="(loss, grad_center, grad_out)")
+
+
+@case("skipgram_loss_and_grads", "large scores: the loss stays finite and exact", points=2)
+def test_loss_grads_large(student, ref):
+    W_in = np.array([[2.0], [1.0], [-1.0]])
+    W_out = np.array([[400.0], [-300.0], [10.0]])
+    got = unpack(student.skipgram.skipgram_loss_and_grads(W_in, W_out, 0, 1), 3)
+    expect_close(got, ref.skipgram.skipgram_loss_and_grads(W_in, W_out, 0, 1), what="(loss, grad_center, grad_out)")
 
 
 @case("skipgram_loss_and_grads", "the matrices are left unchanged")
@@ -95,6 +110,14 @@ def test_negative_sampling_example(student, ref):
 @case("negative_sampling_loss_and_grads", "random vectors, K = 3 negatives", points=2)
 def test_negative_sampling_random(student, ref):
     v, u_pos, U_neg = random_matrix(9, (4,)), random_matrix(10, (4,)), random_matrix(11, (3, 4))
+    got = unpack(student.skipgram.negative_sampling_loss_and_grads(v, u_pos, U_neg), 4)
+    expect_close(got, ref.skipgram.negative_sampling_loss_and_grads(v, u_pos, U_neg),
+                 what="(loss, grad_v, grad_u_pos, grad_U_neg)")
+
+
+@case("negative_sampling_loss_and_grads", "large scores: the loss stays finite and exact")
+def test_negative_sampling_large_public(student, ref):
+    v, u_pos, U_neg = np.array([30.0]), np.array([-30.0]), np.array([[25.0], [-1.0]])
     got = unpack(student.skipgram.negative_sampling_loss_and_grads(v, u_pos, U_neg), 4)
     expect_close(got, ref.skipgram.negative_sampling_loss_and_grads(v, u_pos, U_neg),
                  what="(loss, grad_v, grad_u_pos, grad_U_neg)")
