@@ -365,8 +365,9 @@ class Checker:
             if note in sub.notes:
                 continue  # the reader's notes are in problems already
             if note.startswith(loaded):
-                if note.split(".py", 1)[0] in self.syntax_errors:
-                    continue  # said better above: file and line
+                module, _, why = note.partition(".py could not be loaded: ")
+                if module in self.syntax_errors or any(f"{m}.py" in why for m in self.syntax_errors):
+                    continue  # said better above, with file and line (or a consequence of it)
                 note = f"{self.folder.as_posix().rstrip('/')}/{note}"
             problems.append(note)
         return CheckReport(folder=self.folder, modules=self.modules, functions=summarize(result, self.modules),
@@ -388,7 +389,6 @@ _LOOK = {
 
 def render(report: CheckReport, console, *, brief: bool = False) -> None:
     """Tables per exercise, the first failure with its hint, the progress, and what to do next."""
-    from rich import box
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -401,7 +401,8 @@ def render(report: CheckReport, console, *, brief: bool = False) -> None:
         rows = [f for f in report.functions if f.module == module]
         done = sum(f.state == "passed" for f in rows)
         table = Table(title=Text(f"{module}.py  {done}/{len(rows)}", style="bold"), title_justify="left",
-                      box=box.SIMPLE, show_header=False, pad_edge=False, padding=(0, 1))
+                      box=None, show_header=False, padding=(0, 1))
+        console.print()
         table.add_column("mark", width=1)
         table.add_column("function", min_width=34)
         table.add_column("result", min_width=15)
@@ -420,6 +421,7 @@ def render(report: CheckReport, console, *, brief: bool = False) -> None:
         if doc is not None and doc.hint:
             body.append("\n\nHint: ", style="bold")
             body.append(doc.hint)
+        console.print()
         console.print(Panel(body, title=Text(f"first failure: {test.name}", style="bold red"), title_align="left"))
 
     total, done = len(report.checkable), report.done
@@ -427,6 +429,7 @@ def render(report: CheckReport, console, *, brief: bool = False) -> None:
     filled = round(width * done / total) if total else width
     bar = Text("█" * filled, style="green")
     bar.append("░" * (width - filled), style="dim")
+    console.print()
     line = Text("Progress: ", style="bold")
     line.append(bar)
     line.append(f"  {done}/{total} functions done")

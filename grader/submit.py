@@ -32,7 +32,7 @@ def check_student_id(student_id: str) -> str:
 
 def find_answers(folder: Path) -> Path | None:
     """``answers.yaml`` in the exercise folder, else in the current folder, else beside the folder."""
-    for place in (folder, Path.cwd(), folder.resolve().parent):
+    for place in (folder, Path("."), folder.absolute().parent):
         candidate = place / ANSWERS_FILE
         if candidate.is_file():
             return candidate

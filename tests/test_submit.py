@@ -16,22 +16,22 @@ from workflow_helpers import copy_modules, embedlab
 def test_submit_packs_the_five_files_and_the_answers(tmp_path: Path) -> None:
     work = copy_modules(tmp_path / "exercises", source="solutions")
     (tmp_path / "answers.yaml").write_text("tokens:\n  chatgpt-vs-hello: b\n")
-    result = embedlab("submit", "--id", "ada.lovelace@uni-1", cwd=tmp_path)
+    result = embedlab("submit", "--id", "ada.lovelace@uni-1", "--out", "class", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Progress:" in result.stdout  # the last check's summary
     assert "wrote " in result.stdout and "ada.lovelace@uni-1.zip" in result.stdout
     assert "answers taken from answers.yaml" in result.stdout
-    target = tmp_path / "ada.lovelace@uni-1.zip"
+    target = tmp_path / "class" / "ada.lovelace@uni-1.zip"
     with zipfile.ZipFile(target) as archive:
         assert sorted(archive.namelist()) == sorted([*(f"{m}.py" for m in EXERCISE_MODULES), "answers.yaml"])
         for module in EXERCISE_MODULES:
             assert archive.read(f"{module}.py") == (work / f"{module}.py").read_bytes()
     # the grader reads it as this student's submission, every module and the answers
-    listing = list_class(tmp_path)
+    listing = list_class(tmp_path / "class")
     assert list(listing.entries) == ["ada.lovelace@uni-1"]
     sub = read_submission("ada.lovelace@uni-1", listing.entries["ada.lovelace@uni-1"])
     assert sorted(sub.modules) == sorted(EXERCISE_MODULES) and sub.answers and not sub.error
-    assert not list(tmp_path.glob(".*.tmp"))  # written atomically: no temporary file left
+    assert [p.name for p in (tmp_path / "class").iterdir()] == [target.name]  # no temporary file left
 
 
 def test_work_in_progress_is_packed_too(tmp_path: Path) -> None:
