@@ -105,8 +105,8 @@ def module_from_notebook(filename: str, name: str) -> types.ModuleType:
     The cells are read by the grader's own rules: the notebook's code cells of module ``name``,
     test cells left out, IPython magics (``%``, ``!``) dropped.
     """
-    path = Path(filename)
-    if not path.is_file():
+    path = _find_notebook(filename)
+    if path is None:
         raise ImportError(f"{filename} is not next to this notebook, and {name}'s functions come from it")
     found, _ = modules_from_notebook(path.read_text(encoding="utf-8"), default_module=name)
     module = types.ModuleType(name)
@@ -115,6 +115,21 @@ def module_from_notebook(filename: str, name: str) -> types.ModuleType:
     module.module_from_notebook = module_from_notebook
     exec(compile(found.get(name, ""), str(path), "exec"), module.__dict__)
     return module
+
+
+def _find_notebook(filename: str) -> Path | None:
+    """``filename`` next to this notebook; under ``nbgrader autograde``, also the submitted copy.
+
+    nbgrader runs each notebook in ``autograded/<student>/<assignment>/``, where it writes the
+    notebooks one after another in name order: ``pipeline.ipynb`` runs before ``similarity.ipynb``
+    is there. The student's copy waits in ``submitted/<student>/<assignment>/`` (nbgrader's
+    default course layout).
+    """
+    here = Path.cwd()
+    candidates = [here / filename]
+    if len(here.parents) > 2 and here.parent.parent.name == "autograded":
+        candidates.append(here.parents[2] / "submitted" / here.parent.name / here.name / filename)
+    return next((path for path in candidates if path.is_file()), None)
 
 
 class _NamespaceModule(types.ModuleType):
