@@ -492,47 +492,12 @@ def named(name: str, **params: Any) -> wire.NamedFunction:
     return wire.NamedFunction(name, params)
 
 
-def _cubic(coef: list[float]) -> Callable[[np.ndarray], float]:
-    c = np.asarray(coef, dtype=np.float64)
-
-    def f(x: np.ndarray) -> float:
-        flat = np.asarray(x, dtype=np.float64).reshape(-1)
-        return float(np.sum(c * flat**3) + np.sum(flat) ** 2)
-    return f
-
-
-def _log_sum_exp() -> Callable[[np.ndarray], float]:
-    def f(x: np.ndarray) -> float:
-        flat = np.asarray(x, dtype=np.float64).reshape(-1)
-        top = float(np.max(flat))
-        return top + float(np.log(np.sum(np.exp(flat - top))))
-    return f
-
-
-def _sin_weighted() -> Callable[[np.ndarray], float]:
-    def f(x: np.ndarray) -> float:
-        flat = np.asarray(x, dtype=np.float64).reshape(-1)
-        return float(np.sum(np.sin(flat) * np.arange(1, flat.size + 1)))
-    return f
-
-
-#: functions cases pass to students (``numerical_gradient``'s ``f``), built from plain parameters.
-#: The sandbox child builds the same functions from the same table (``grader.runtime``), so the
-#: judge's reference and the student's code always see the same ``f``.
-FUNCTIONS: dict[str, Callable[..., Callable[[np.ndarray], float]]] = {
-    "cubic": _cubic,                  # sum(coef * x**3) + sum(x)**2, over x flattened
-    "log_sum_exp": _log_sum_exp,      # log(sum(exp(x))), computed stably
-    "sin_weighted": _sin_weighted,    # sum((i + 1) * sin(x[i])), over x flattened
-}
-
-
 def resolve_function(function: wire.NamedFunction) -> Callable[[np.ndarray], float]:
-    """The callable a :class:`wire.NamedFunction` stands for (see :data:`FUNCTIONS`)."""
-    try:
-        factory = FUNCTIONS[function.name]
-    except KeyError:
-        raise ValueError(f"unknown named function {function.name!r}") from None
-    return factory(**function.params)
+    """The callable a :class:`wire.NamedFunction` stands for: the same registry the sandbox child
+    uses (``grader.runtime.FUNCTIONS``), so the reference and the student see the same ``f``."""
+    from .runtime import make_function
+
+    return make_function(function)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,7 +564,9 @@ class InProcessBackend:
         call_kwargs = {k: _resolve_named(v) for k, v in sent_kwargs.items()}
         buffer = io.StringIO()
         try:
-            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
+                    warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the function's own warnings (overflow...) are its output
                 value = fn(*call_args, **call_kwargs)
         except NotImplementedError:
             return Outcome(kind="not_attempted", output=buffer.getvalue(), message="not attempted",
@@ -879,7 +846,7 @@ def expect_unchanged(before: Any, after: Any, *, what: str = "an argument") -> N
     """``after`` must be bit-for-bit ``before``: the function must not modify its input."""
     found = _difference(after, before, what, exact=True)
     if found:
-        raise CaseFailure(_message([f"before:     {show(before)}", f"after:      {show(after)}",
+        raise CaseFailure(_message([f"expected:   {what} unchanged, {show(before)}", f"got:        {show(after)}",
                                     f"difference: the function changed {what}: {found}"]),
                           kind="changed its input")
 

@@ -68,6 +68,39 @@ def run_cases(modules: dict[str, ModuleType], specs: list[CaseSpec], ref) -> lis
     return [run_case(spec, student, ref) for spec in specs]
 
 
+@dataclass
+class Score:
+    """How one variant fared: the results of the public cases and, if asked, of the hidden ones."""
+
+    variant: Variant
+    public: list[CaseResult]
+    hidden: list[CaseResult]
+
+    @property
+    def caught_by_public(self) -> bool:
+        return any(r.status != "passed" for r in self.public)
+
+    @property
+    def caught(self) -> bool:
+        return self.caught_by_public or any(r.status != "passed" for r in self.hidden)
+
+    @property
+    def full_marks(self) -> bool:
+        return not self.caught
+
+    def errors(self) -> list[CaseResult]:
+        """Cases that broke on the judge's side (a bug of the case, whatever the student did)."""
+        return [r for r in self.public + self.hidden if r.outcome == "error"]
+
+
+def score_variant(variant: Variant, specs: list[CaseSpec], ref, *, hidden: str = "always") -> Score:
+    """Run the public cases, then the hidden ones (``hidden="if-needed"``: only if no public case failed)."""
+    modules = variant_modules(variant)
+    public = run_cases(modules, [s for s in specs if not s.hidden], ref)
+    run_hidden = hidden == "always" or not any(r.status != "passed" for r in public)
+    return Score(variant, public, run_cases(modules, [s for s in specs if s.hidden], ref) if run_hidden else [])
+
+
 def all_variants() -> tuple[list[Variant], list[Variant]]:
     """(mutants, alternatives)."""
     from .alternatives import ALTERNATIVES
@@ -76,4 +109,4 @@ def all_variants() -> tuple[list[Variant], list[Variant]]:
     return MUTANTS, ALTERNATIVES
 
 
-__all__ = ["Variant", "all_variants", "package_sources", "replace_function", "run_cases", "variant_modules"]
+__all__ = ["Score", "Variant", "all_variants", "score_variant", "package_sources", "replace_function", "run_cases", "variant_modules"]

@@ -440,3 +440,14 @@ mutant("retrieve.no_documents_crash", "pipeline", "retrieve", "np.stack of no do
 mutant("retrieve.ties_high_index", "pipeline", "retrieve", "ties go to the higher index",
        ("    return _mx_similarity.top_k(q, D, k)",
         "    n = len(documents)\n    return [n - 1 - i for i in _mx_similarity.top_k(q, D[::-1], n)][:k]"))
+
+#: The mutants that only hidden cases catch: input checks, dtype details and rarer slips. Every
+#: other mutant also fails a public case, so ``embedlab check`` warns a student before grading.
+#: tests/test_mutation_score.py keeps this list honest in both directions.
+HIDDEN_ONLY = frozenset({
+    "merge_pair.no_pair_check", "train_bpe.bool_ok", "encode.no_merge_check", "build_vocab.no_alphabet_check",
+    "one_hot.casts_ids", "embedding_lookup.no_ndim_check", "embedding_lookup.bool_mask", "softmax.keeps_float32",
+    "softmax.no_finite_check", "skipgram_loss_and_grads.negative_wraps", "skipgram_loss_and_grads.keeps_float32",
+    "numerical_gradient.ignores_eps", "skipgram_pairs.negative_ok", "train_skipgram.window_default",
+    "analogy.nan_zero_row", "embed_text.no_type_check",
+})

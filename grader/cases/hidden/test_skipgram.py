@@ -178,7 +178,7 @@ def test_negative_sampling_shapes(student, ref):
 @case("numerical_gradient", "the step eps is used", hidden=True, concept=NUMGRAD,
       hint="Use the eps you are given, on both sides: (f(x + eps) - f(x - eps)) / (2 eps).")
 def test_numerical_gradient_eps(student, ref):
-    f = named("cubic", coef=[2.0, -1.0])
+    f = named("weighted_sin", weights=[2.0, -1.0])
     x = np.array([0.7, 1.3])
     expect_close(student.skipgram.numerical_gradient(f, x, eps=0.01),
                  ref.skipgram.numerical_gradient(resolve_function(f), x, eps=0.01), rtol=1e-7, atol=1e-9)
@@ -187,8 +187,8 @@ def test_numerical_gradient_eps(student, ref):
 @case("numerical_gradient", "central, not one-sided, differences", points=2, hidden=True, concept=NUMGRAD,
       hint="A one-sided difference has an error proportional to eps; the central one to eps**2.")
 def test_numerical_gradient_central(student, ref):
-    f = named("cubic", coef=[30.0, -20.0, 10.0, 5.0])
-    x = np.array([[1.5, -2.5], [3.0, 0.25]])
+    f = named("quadratic_form", A=[[30.0, -5.0, 1.0], [2.0, 10.0, 0.0], [0.5, 0.0, -20.0]])
+    x = np.array([1.5, -2.5, 0.25])
     expect_close(student.skipgram.numerical_gradient(f, x),
                  ref.skipgram.numerical_gradient(resolve_function(f), x), rtol=1e-7, atol=1e-9)
 
@@ -196,7 +196,7 @@ def test_numerical_gradient_central(student, ref):
 @case("numerical_gradient", "x is unchanged, whatever its values", hidden=True, concept="no side effects",
       hint="Perturb a copy of x; adding and subtracting eps does not always give back the same bits.")
 def test_numerical_gradient_no_mutation_hidden(student, ref):
-    f = named("log_sum_exp")
+    f = named("weighted_sin", weights=[[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
     x = np.array([[0.1, 0.7], [1e-3, 123.456], [-0.3, 5.5]])
     _, (_f, after, *_) = student.skipgram.numerical_gradient.keep_args(f, x, 1e-4)
     expect_unchanged(x, after, what="x")
