@@ -8,7 +8,8 @@ drift), the shipped file is generated: each line marked ``# embedlab: inline``, 
 
 becomes the top-level definitions of ``_difference`` and ``show`` taken from ``grader/casekit.py``,
 with every definition they use (found by walking their code, recursively, across embedlab's own
-modules) and the plain imports those need, each once, in source order. Annotations are not
+modules) and the plain imports those need, each once, in source order; a definition that registers
+itself through a chosen decorator (``@_named("sum_squares")``) comes along. Annotations are not
 followed: the shipped file starts with ``from __future__ import annotations``.
 """
 
@@ -85,11 +86,11 @@ def _is_embedlab(name: str) -> bool:
 def inline_definitions(wanted: list[tuple[str, str]]) -> str:
     """Source defining each ``(module, name)`` of ``wanted`` and all it depends on, standalone."""
     cache: dict[str, _Module] = {}
-    chosen: dict[tuple[str, int], ast.stmt] = {}   # (module, line) -> definition
+    chosen: dict[tuple[str, int], ast.stmt] = {}   # (module, first line) -> definition
     plain_imports: dict[str, None] = {}             # import lines, in first-seen order
     seen: set[tuple[str, str]] = set()
     todo = list(wanted)
-    while todo:
+    while todo or _registrations(cache, seen, todo):
         module_name, name = todo.pop()
         if (module_name, name) in seen:
             continue
@@ -116,9 +117,30 @@ def inline_definitions(wanted: list[tuple[str, str]]) -> str:
             raise ValueError(f"{module_name} defines no top-level {name!r} to inline")
     order = sorted(chosen, key=lambda key: ([m for m, _ in wanted].index(key[0]) if key[0] in dict(wanted) else -1,
                                             key[0], key[1]))
-    blocks = [ast.get_source_segment(cache[m].source, chosen[(m, line)], padded=False) for m, line in order]
+    blocks = [_segment(cache[m].source, chosen[(m, line)]) for m, line in order]
     header = "\n".join(sorted(plain_imports))
     return (header + "\n\n\n" if header else "") + "\n\n\n".join(blocks) + "\n"
+
+
+def _segment(source: str, node: ast.stmt) -> str:
+    """A top-level definition's lines, decorators included."""
+    first = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+    return "\n".join(source.splitlines()[first - 1:node.end_lineno])
+
+
+def _registrations(cache: dict[str, _Module], seen: set[tuple[str, str]], todo: list) -> bool:
+    """Queue the definitions that register themselves with a chosen one (``@_named("...")`` adds a
+    function to a chosen ``FUNCTIONS`` table): a registry comes with what it holds."""
+    for module in cache.values():
+        for name, node in module.defs.items():
+            if (module.name, name) in seen or not getattr(node, "decorator_list", None):
+                continue
+            used = set().union(*(_names_used(d) for d in node.decorator_list))
+            # the decorator is chosen, or is a function that writes into a chosen table
+            used |= {n for u in used if u in module.defs for n in _names_used(module.defs[u])}
+            if any((module.name, u) in seen for u in used):
+                todo.append((module.name, name))
+    return bool(todo)
 
 
 def _import_line(node: ast.stmt, name: str) -> str:

@@ -32,7 +32,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader.casekit import FUNCTIONS, _difference, random_matrix, show  # embedlab: inline
+from grader.casekit import _difference, random_matrix, show  # embedlab: inline
+from grader.runtime import make_function  # embedlab: inline
 from grader.notebook import modules_from_notebook  # embedlab: inline
 
 __all__ = ["expect_close", "expect_equal", "expect_raises", "expect_unchanged", "module_from_namespace",
@@ -87,7 +88,7 @@ def expect_raises(error: type[BaseException], function: Callable, *args: Any, **
 # ---------------------------------------------------------------------------------------------
 def named(name: str, **params: Any) -> Callable[[np.ndarray], float]:
     """A function the tests pass to yours (``numerical_gradient``'s ``f``), built by name."""
-    return FUNCTIONS[name](**params)
+    return make_function(types.SimpleNamespace(name=name, params=params))
 
 
 def packed_array(dtype: str, shape: tuple[int, ...], data: str) -> np.ndarray:
