@@ -28,6 +28,8 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,10 @@ _ARRAY_KINDS = frozenset("biuf")
 MAX_DEPTH = 64
 #: one message larger than this is refused (arrays of the exercises are tiny).
 MAX_MESSAGE_BYTES = 64 << 20
+#: a dtype spelling that may cross: byte order, kind, item size ("<f8", "|b1", "<i4", ...)
+_DTYPE_SPELLING = re.compile(r"[<>|=]?[biuf][0-9]{1,2}")
+#: messages on a socket are framed: this header (the body's length) and then the body
+FRAME_HEADER = struct.Struct("<I")
 
 
 class WireError(ValueError):
@@ -131,7 +137,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
 
 def encode(value: Any) -> bytes:
     """Encode plain data as UTF-8 JSON bytes."""
-    return json.dumps(to_plain(value), separators=(",", ":"), allow_nan=True).encode("utf-8")
+    return dumps(to_plain(value))
+
+
+def dumps(tree: Any) -> bytes:
+    """UTF-8 JSON bytes of a tree from :func:`to_plain`."""
+    try:
+        return json.dumps(tree, separators=(",", ":"), allow_nan=True).encode("utf-8")
+    except ValueError as exc:  # an int past Python's 4300-digit limit for str()
+        raise WireError(f"cannot be written as JSON: {exc}"[:200]) from exc
 
 
 def _expect(cond: bool, what: str) -> None:
@@ -140,10 +154,12 @@ def _expect(cond: bool, what: str) -> None:
 
 
 def _dtype(spec: Any) -> np.dtype:
-    _expect(isinstance(spec, str) and len(spec) <= 8, "bad dtype")
+    # Only plain spellings reach numpy's parser: "f8,i4", "(2)f8" or "O" never do.
+    _expect(isinstance(spec, str) and _DTYPE_SPELLING.fullmatch(spec) is not None,
+            f"bad dtype {str(spec)[:20]!r}")
     try:
         dtype = np.dtype(spec)
-    except TypeError as exc:
+    except Exception as exc:  # e.g. "f3": not a size numpy knows
         raise WireError(f"bad dtype {spec!r}") from exc
     _expect(dtype.kind in _ARRAY_KINDS and dtype.fields is None and dtype.subdtype is None,
             f"dtype {spec!r} may not cross the wire")
@@ -191,8 +207,11 @@ def from_plain(tree: Any, depth: int = 0) -> Any:
     if tag == "$a":
         _expect(type(body) is list and len(body) == 3, "bad array")
         dtype, shape, raw = _dtype(body[0]), body[1], _raw(body[2])
+        # No real dimension exceeds the message size; the bound keeps a zero-size array with a
+        # huge other dimension from reaching numpy (which would raise its own error).
         _expect(type(shape) is list and len(shape) <= 32
-                and all(type(n) is int and n >= 0 for n in shape), "bad array shape")
+                and all(type(n) is int and 0 <= n <= MAX_MESSAGE_BYTES for n in shape),
+                "bad array shape")
         count = math.prod(shape)
         _expect(count * dtype.itemsize == len(raw), "array bytes do not match its shape")
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -213,14 +232,19 @@ def from_plain(tree: Any, depth: int = 0) -> Any:
     raise WireError(f"unknown tag {tag[:20]!r}")
 
 
-def decode(message: bytes) -> Any:
-    """Decode bytes from :func:`encode`; anything malformed raises :class:`WireError`."""
+def parse(message: bytes) -> Any:
+    """The JSON tree of a message, before any tag is interpreted (see :func:`from_plain`)."""
     _expect(len(message) <= MAX_MESSAGE_BYTES, "message too large")
     try:
-        tree = json.loads(message.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return json.loads(message.decode("utf-8"))
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:
+        # ValueError covers JSONDecodeError and integers past Python's 4300-digit limit.
         raise WireError(f"not JSON: {type(exc).__name__}") from exc
-    return from_plain(tree)
+
+
+def decode(message: bytes) -> Any:
+    """Decode bytes from :func:`encode`; anything malformed raises :class:`WireError`."""
+    return from_plain(parse(message))
 
 
 def roundtrip(value: Any) -> Any:

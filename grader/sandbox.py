@@ -1,0 +1,828 @@
+"""Running untrusted student code: the judge's side of the sandbox (SPEC section 7).
+
+Student code never runs in the process that decides a score. Each grading worker owns one
+:class:`Zygote`; each submission gets a :class:`Child`, and the cases talk to it with
+:meth:`Child.call`, which always returns an :class:`Outcome` (a crash is a result, not an
+exception). Only :class:`SandboxError` is raised, and only when the sandbox itself fails.
+
+Design
+======
+**Zygote.** A separate, clean interpreter (``python -I``) started with a scrubbed environment:
+PATH, ``LANG=C.UTF-8``, ``HOME=/nonexistent``, one BLAS/OpenMP thread (and OPENBLAS_CORETYPE /
+OPENBLAS_L2_SIZE when set). Nothing else of the instructor's environment reaches it, so a child's
+``/proc/self/environ`` (which shows the zygote's initial environment) holds no secret. It imports
+numpy, the stdlib modules students use and :mod:`grader.runtime`, warms up BLAS, and forks one
+child per spawn. It never imports ``solutions``, the cases or a submission, and never holds a
+student's source: the judge sends sources straight to each child over the child's own socket.
+
+**A child** (see :mod:`grader.runtime` for the code) is two processes. *A*, forked from the zygote,
+calls ``setsid``, and when running as root drops to a uid of its own (2,000,000,000 + the zygote's
+PID, no groups): host files are then as good as read-only to it, and RLIMIT_NPROC counts only this
+child. A unshares user, mount, network, pid, IPC and UTS namespaces (mapping root inside to that
+uid) and forks *B*, PID 1 of the new pid namespace: when B dies the kernel kills everything the
+student started. B then
+
+1. makes every host mount read-only and nosuid (``mount_setattr``, recursively);
+2. mounts a fresh 64 MiB tmpfs on ``/tmp`` and an empty read-only tmpfs over every hidden path:
+   the embedlab tree (solutions, cases), the submissions and output folders, ``$HOME``, ``/root``,
+   ``/home``, ``/var/tmp``, ``/dev/shm``, the temp dir, and wherever ``solutions`` or ``grader`` are
+   installed;
+3. shows the Python installation again where it lies under a hidden path (here the interpreter is
+   under ``/root`` and numpy under the project's ``.venv``): each such directory of ``sys.path``
+   is cloned with ``open_tree`` *before* hiding and moved back with ``move_mount``; hidden paths
+   inside a kept directory (an installed ``solutions`` in site-packages) are hidden again;
+4. mounts a fresh ``/proc`` (only the namespace's processes are visible) and creates the work dir
+   ``/tmp/submission``;
+5. unshares a nested user + mount namespace, which *locks* all those mounts (they cannot be
+   unmounted to reveal what lies beneath), empties its capability sets, bounding set included,
+   and caps further user namespaces;
+6. sets rlimits, ``PR_SET_NO_NEW_PRIVS`` and ``PR_SET_PDEATHSIG``, clears ``os.environ``, points
+   fds 0-2 at ``/dev/null`` and closes everything but its socket.
+
+The network namespace holds only a loopback that is down: no sockets anywhere, not even to
+127.0.0.1. The IPC namespace keeps SysV/POSIX IPC from reaching other children. If any step fails,
+B reports it and exits; student code never runs in a half-built sandbox.
+
+B then receives the sources, writes them into the work dir, loads them as the package
+``submission`` (with ``import bpe`` aliased to ``submission.bpe``), and serves calls.
+
+**Limits.** Wall time per call and per submission (load + calls) is kept by the judge, which
+SIGKILLs B on expiry; calls after a timeout, a crash or a memory error run in a fresh child
+(forked again, same modules) until the submission's budget is used up. RLIMIT_AS is the address
+space B has *before loading the submission* plus ``memory_bytes``: the interpreter with numpy and
+one-thread OpenBLAS already maps about 150 MiB that it never touches, and the limit is meant for
+what the student allocates. RLIMIT_NPROC = ``processes``, RLIMIT_CPU = ``submission_seconds`` + 5 s
+(PID 1 ignores SIGXCPU, so the hard limit's SIGKILL ends it), RLIMIT_FSIZE 16 MiB, RLIMIT_CORE 0,
+RLIMIT_NOFILE 256. Output printed during calls is captured up to ``output_bytes`` for the whole
+child lifetime; past it text is dropped and the outcome says ``[output truncated]``.
+
+**The wire.** Length-prefixed JSON frames (:mod:`grader.wire`); the judge caps a frame at
+``wire.MAX_MESSAGE_BYTES``, checks the request id of every reply and validates every field, and
+never unpickles. A child that writes garbage into its socket gets kind ``crashed``.
+
+**Cleanup.** A reports B's host PID first and B's exit status when B dies, and reaps B only after
+the judge has shut the status socket down, so the judge may always signal B's PID safely. On close
+or timeout the judge SIGKILLs B (the whole pid namespace dies with it), waits for A's report, lets
+A reap, and as a last resort kills A's process group. The zygote is a child subreaper with
+SIGCHLD ignored (no zombies), kills all its children when the judge's socket closes, and A and B
+die with their parents (PDEATHSIG).
+
+Without the sandbox
+===================
+Where namespaces are unavailable (not Linux, or the zygote's probe child cannot build the
+sandbox) or were turned off (``Zygote(sandbox=False)`` or ``EMBEDLAB_NO_SANDBOX=1``),
+:attr:`Zygote.sandboxed` is False and :attr:`Zygote.why_unsandboxed` says why. Children are then
+only: a separate process in its own session, the scrubbed environment, rlimits, a uid of their own
+when the grader runs as root, a private temp work dir, and A as a child subreaper that kills every
+descendant at close (so ``setsid`` or double forks do not escape). Not enforced without the
+sandbox: hidden files (solutions, cases, other submissions are readable), a read-only host, no
+network, process isolation; and when not running as root the student code runs as the
+instructor's user and can signal the grader.
+
+Use one zygote per worker process, from one thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib.util
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from grader import wire
+from grader.paths import PROJECT_ROOT
+
+#: every kind an :class:`Outcome` can have
+KINDS = ("ok", "raised", "not_attempted", "timeout", "memory", "crashed", "missing")
+#: environment variables passed to the zygote besides the fixed ones
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+#: a new child must be up within this (setup, not student code; not counted in a case's time)
+_SETUP_SECONDS = 30.0
+#: how long the judge waits for a killed child to be reported dead and reaped
+_REAP_SECONDS = 10.0
+_MESSAGE_CHARS = 2000
+_TRUNCATED = "\n[output truncated]"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (an environment problem or a bug of embedlab), not the student."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use (SPEC section 7)."""
+
+    case_seconds: float = 5.0
+    submission_seconds: float = 60.0
+    memory_bytes: int = 1 << 30
+    processes: int = 64
+    output_bytes: int = 1 << 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened in one call of a student's function.
+
+    ``kind`` is one of :data:`KINDS`; ``value`` is the decoded result (kind ``ok``); ``args`` and
+    ``kwargs`` the arguments after the call (``keep_args=True``); for ``raised``, ``type_name`` is
+    the exception's class name and ``builtin_mro`` the names of the *builtin* exception classes it
+    derives from; ``message`` explains any kind but ``ok``; ``output`` is what the call printed.
+    """
+
+    kind: str
+    value: Any = None
+    args: tuple | None = None
+    kwargs: dict | None = None
+    type_name: str = ""
+    builtin_mro: tuple[str, ...] = ()
+    message: str = ""
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def mro(self) -> tuple[str, ...]:
+        return self.builtin_mro
+
+    def raised_builtin(self, exc_type: type[BaseException]) -> bool:
+        """Did the call raise a real builtin ``exc_type`` (or a subclass of it)?"""
+        return self.kind == "raised" and exc_type.__name__ in self.builtin_mro
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The whole environment of the zygote and so of every child."""
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8",
+           "HOME": "/nonexistent", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    env.update({name: os.environ[name] for name in _PASSED_ENV if name in os.environ})
+    return env
+
+
+def default_hide() -> list[Path]:
+    """Paths every sandboxed child sees as empty, whatever the caller adds."""
+    paths = [PROJECT_ROOT, Path.home(), Path("/root"), Path("/home"), Path("/tmp"), Path("/var/tmp"),
+             Path("/dev/shm"), Path(tempfile.gettempdir())]
+    for package in ("solutions", "grader"):  # wherever they are installed, e.g. in site-packages
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(package)
+            if spec is not None and spec.submodule_search_locations:
+                paths.extend(Path(p) for p in spec.submodule_search_locations)
+    return paths
+
+
+# ------------------------------------------------------------------------------------------------
+# One live child process tree, judge side
+# ------------------------------------------------------------------------------------------------
+
+class _Timeout:
+    pass
+
+
+class _Died:
+    pass
+
+
+TIMEOUT, DIED = _Timeout(), _Died()
+
+
+class _Garbled(Exception):
+    """The child sent something that is not a well-formed frame."""
+
+
+class _Proc:
+    """The judge's ends of one child's call socket and status socket."""
+
+    def __init__(self, call: socket.socket, status: socket.socket) -> None:
+        self.call, self.status = call, status
+        call.setblocking(False)
+        status.setblocking(False)
+        self.rbuf = bytearray()
+        self.sbuf = bytearray()
+        self.call_eof = self.status_eof = False
+        self.a_pid: int | None = None
+        self.b_pid: int | None = None
+        self.report: dict | None = None  # B's exit, once A has seen it
+        self.poller = select.poll()
+        self.poller.register(call, select.POLLIN)
+        self.poller.register(status, select.POLLIN)
+        self.closed = False
+
+    # -- reading -------------------------------------------------------------------------------
+    def _read_call(self) -> None:
+        while not self.call_eof:
+            try:
+                data = self.call.recv(1 << 20)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self.call_eof = True
+                self.poller.unregister(self.call)
+                return
+            self.rbuf += data
+            if len(self.rbuf) > wire.MAX_MESSAGE_BYTES + wire.FRAME_HEADER.size:
+                return  # _take_frame refuses it
+
+    def _read_status(self) -> None:
+        while not self.status_eof:
+            try:
+                data = self.status.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                data = b""
+            if not data:
+                self.status_eof = True
+                self.poller.unregister(self.status)
+                break
+            self.sbuf += data
+            if len(self.sbuf) > 65536:
+                break
+        if self.a_pid is None and len(self.sbuf) >= 8:
+            self.a_pid, self.b_pid = struct.unpack("<ii", self.sbuf[:8])
+            del self.sbuf[:8]
+        if self.a_pid is not None and self.report is None:
+            with contextlib.suppress(_Garbled):  # A is not student code; a bad report means none
+                report = _take_frame(self.sbuf)
+                if report is not None:
+                    self.report = report
+
+    def _pump(self, timeout: float) -> None:
+        try:
+            events = self.poller.poll(max(0, int(timeout * 1000) + 1))
+        except InterruptedError:
+            return
+        for fd, _ in events:
+            if fd == self.call.fileno():
+                self._read_call()
+            elif fd == self.status.fileno():
+                self._read_status()
+
+    @property
+    def dead(self) -> bool:
+        return self.call_eof or self.report is not None or (self.status_eof and self.a_pid is None)
+
+    def next_frame(self, deadline: float) -> dict | _Timeout | _Died:
+        """The next frame from B, or DIED, or TIMEOUT at the deadline; may raise _Garbled."""
+        while True:
+            frame = _take_frame(self.rbuf)
+            if frame is not None:
+                return frame
+            if self.dead:
+                self._read_call()  # whatever B wrote before it died
+                frame = _take_frame(self.rbuf)
+                return DIED if frame is None else frame
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return TIMEOUT
+            self._pump(left)
+
+    def send(self, data: bytes, deadline: float) -> _Timeout | _Died | None:
+        view = memoryview(data)
+        while view:
+            try:
+                sent = self.call.send(view)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                return DIED
+            view = view[sent:]
+            if view:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return TIMEOUT
+                poller = select.poll()
+                poller.register(self.call, select.POLLOUT)
+                poller.poll(max(0, int(left * 1000) + 1))
+        return None
+
+    # -- ending --------------------------------------------------------------------------------
+    def wait_report(self, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while self.report is None and not self.status_eof:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._pump(left)
+        return self.report
+
+    def cpu_seconds_of_b(self) -> float | None:
+        """B's CPU time, read while B is a zombie that A has not reaped yet (Linux)."""
+        if self.b_pid is None:
+            return None
+        try:
+            with open(f"/proc/{self.b_pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def kill_and_reap(self) -> None:
+        """Kill the child's whole tree and wait until it is gone (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        deadline = time.monotonic() + _REAP_SECONDS
+        while self.a_pid is None and not self.status_eof and time.monotonic() < deadline:
+            self._pump(deadline - time.monotonic())
+        if self.report is None and self.b_pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.b_pid, signal.SIGKILL)  # safe: A does not reap B before our ack
+        self.wait_report(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(OSError):
+            self.status.shutdown(socket.SHUT_WR)  # the ack: A may now reap B and exit
+        while not self.status_eof and time.monotonic() < deadline:
+            self._pump(deadline - time.monotonic())
+        if not self.status_eof and self.a_pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.a_pid, signal.SIGKILL)
+        self.call.close()
+        self.status.close()
+
+
+def _take_frame(buf: bytearray) -> dict | None:
+    size_bytes = wire.FRAME_HEADER.size
+    if len(buf) < size_bytes:
+        return None
+    (size,) = wire.FRAME_HEADER.unpack_from(buf)
+    if size > wire.MAX_MESSAGE_BYTES:
+        raise _Garbled(f"a message of {size} bytes (more than {wire.MAX_MESSAGE_BYTES})")
+    if len(buf) < size_bytes + size:
+        return None
+    body = bytes(buf[size_bytes:size_bytes + size])
+    del buf[:size_bytes + size]
+    try:
+        tree = wire.parse(body)
+    except wire.WireError as exc:
+        raise _Garbled(str(exc)) from None
+    if type(tree) is not dict:
+        raise _Garbled("a message that is not a JSON object")
+    return tree
+
+
+def _frame(message: dict) -> bytes:
+    body = wire.dumps(message)
+    return wire.FRAME_HEADER.pack(len(body)) + body
+
+
+def _describe_exit(report: dict | None, cpu: float | None, limits: Limits) -> str:
+    """Why B ended, in words for the student."""
+    if report is None:
+        return "the process died (no exit status)"
+    if "wait_status" in report:
+        raw = int(report["wait_status"])
+        code, sig = (os.WEXITSTATUS(raw), 0) if os.WIFEXITED(raw) else (0, os.WTERMSIG(raw))
+    elif report.get("code") == os.CLD_EXITED:
+        code, sig = int(report.get("status", 0)), 0
+    else:
+        code, sig = 0, int(report.get("status", 0))
+    if not sig:
+        return f"the process exited with status {code} (os._exit or a crash at exit)"
+    try:
+        name = signal.Signals(sig).name
+    except ValueError:
+        name = f"signal {sig}"
+    cpu_limit = int(limits.submission_seconds) + 5
+    if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu is not None and cpu >= cpu_limit - 1:
+        return f"killed by {name}: the CPU time limit ({cpu_limit} s) was reached"
+    if sig == signal.SIGKILL:
+        return f"killed by {name} (the CPU time limit of {cpu_limit} s or the memory limit)"
+    if sig == signal.SIGXFSZ:
+        return f"killed by {name}: a file grew past the file size limit"
+    if sig == signal.SIGSEGV:
+        return f"crashed with a segmentation fault ({name})"
+    return f"killed by {name}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The public interface
+# ------------------------------------------------------------------------------------------------
+
+class Zygote:
+    """The warm process every child is forked from; one per grading worker.
+
+    >>> with Zygote(Limits(), hide=[submissions_dir, out_dir]) as zygote:   # doctest: +SKIP
+    ...     child = zygote.spawn({"bpe": source})
+    ...     child.call("bpe", "train_bpe", ("low low", 1), timeout=5.0).value
+    """
+
+    def __init__(self, limits: Limits | None = None, hide: Iterable[str | os.PathLike] = (), *,
+                 sandbox: bool | None = None, start_timeout: float = 120.0) -> None:
+        self.limits = limits or Limits()
+        paths = {os.path.realpath(p) for p in [*default_hide(), *hide]}
+        if "/" in paths:
+            raise ValueError("cannot hide '/'")
+        self.hide = sorted(paths)
+        self._start_timeout = start_timeout
+        if sandbox is False:
+            self._why_off = "the sandbox was turned off (sandbox=False)"
+        elif os.environ.get("EMBEDLAB_NO_SANDBOX") == "1":
+            self._why_off = "the sandbox was turned off (EMBEDLAB_NO_SANDBOX=1)"
+        elif not sys.platform.startswith("linux"):
+            self._why_off = f"namespaces need Linux (this is {sys.platform})"
+        else:
+            self._why_off = ""
+        self.sandboxed = False
+        self.why_unsandboxed = self._why_off
+        self.baseline_bytes = 0  #: the zygote's address space after warming up
+        self.keep: list[str] = []  #: Python directories shown again inside hidden paths
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._children: weakref.WeakSet[Child] = weakref.WeakSet()
+
+    def __enter__(self) -> Zygote:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the zygote and wait until it is warm."""
+        if self._process is not None:
+            return
+        judge_end, zygote_end = socket.socketpair()
+        root = str(Path(__file__).resolve().parent.parent)
+        code = (f"import sys; sys.path.insert(0, {root!r}); "
+                f"from grader.runtime import zygote_main; zygote_main({zygote_end.fileno()})")
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", code], env=sandbox_environment(), cwd="/",
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=[zygote_end.fileno()])
+        finally:
+            zygote_end.close()
+        self._control = judge_end
+        judge_end.settimeout(self._start_timeout)
+        config = {"limits": dataclasses.asdict(self.limits), "hide": self.hide,
+                  "sandbox": not self._why_off, "why": self._why_off, "uid": "auto"}
+        try:
+            judge_end.sendall(_frame(config))
+            hello = _receive_blocking(judge_end)
+        except (OSError, _Garbled) as exc:
+            self.close()
+            raise SandboxError(f"the sandbox zygote did not start: {exc}") from exc
+        if hello is None:
+            self.close()
+            raise SandboxError("the sandbox zygote did not start (it exited; see stderr)")
+        self.sandboxed = bool(hello["sandboxed"])
+        self.why_unsandboxed = "" if self.sandboxed else str(hello.get("why") or "unknown")
+        self.baseline_bytes = int(hello.get("vm", 0))
+        self.keep = list(hello.get("keep", []))
+        judge_end.settimeout(_REAP_SECONDS)
+
+    def spawn(self, modules: dict[str, str]) -> Child:
+        """A child for one submission's modules (name -> source); returns at once."""
+        for name, source in modules.items():
+            if not (isinstance(name, str) and name.isidentifier() and isinstance(source, str)):
+                raise ValueError(f"bad module {name!r}: names are identifiers and sources are str")
+        child = Child(self, dict(modules))
+        self._children.add(child)
+        return child
+
+    def _fork(self) -> _Proc:
+        if self._control is None:
+            raise SandboxError("the zygote is not running (use it as a context manager)")
+        call_judge, call_child = socket.socketpair()
+        status_judge, status_child = socket.socketpair()
+        try:
+            socket.send_fds(self._control, [b"S"], [call_child.fileno(), status_child.fileno()])
+        except OSError as exc:
+            call_judge.close()
+            status_judge.close()
+            raise SandboxError(f"the sandbox zygote has gone: {exc}") from exc
+        finally:
+            call_child.close()
+            status_child.close()
+        return _Proc(call_judge, status_judge)
+
+    def close(self) -> None:
+        """Kill every child, then the zygote."""
+        for child in list(self._children):
+            child.close()
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=_REAP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+def _receive_blocking(sock: socket.socket) -> dict | None:
+    buf = bytearray()
+    while True:
+        frame = _take_frame(buf)
+        if frame is not None:
+            return frame
+        data = sock.recv(1 << 16)
+        if not data:
+            return None
+        buf += data
+
+
+class Child:
+    """One submission's modules, loaded in a sandboxed process; see :meth:`call`."""
+
+    def __init__(self, zygote: Zygote, modules: dict[str, str]) -> None:
+        self._zygote = zygote
+        self._limits = zygote.limits
+        self.modules = modules
+        self._skip: dict[str, str] = {}  # modules not loaded again: they hung or crashed at import
+        self._loaded: set[str] = set()
+        self._load_errors: dict[str, str] = {}
+        self._load_output = ""
+        self._spent = 0.0
+        self._billing_since: float | None = None
+        self._output_left = self._limits.output_bytes
+        self._next_id = 0
+        self._closed = False
+        self._ready = False
+        self._proc: _Proc | None = zygote._fork()
+
+    def __enter__(self) -> Child:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the budget ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _billing(self):
+        """Time inside counts against ``submission_seconds`` (nesting counts once)."""
+        if self._billing_since is not None:
+            yield
+            return
+        self._billing_since = time.monotonic()
+        try:
+            yield
+        finally:
+            self._spent += time.monotonic() - self._billing_since
+            self._billing_since = None
+
+    def _budget_left(self) -> float:
+        running = 0.0 if self._billing_since is None else time.monotonic() - self._billing_since
+        return self._limits.submission_seconds - self._spent - running
+
+    def _over_budget(self, seconds: float = 0.0) -> Outcome:
+        return Outcome("timeout", seconds=seconds, message=(
+            f"submission time limit exceeded: loading and all calls together may take "
+            f"{self._limits.submission_seconds:g} s"))
+
+    @property
+    def seconds_used(self) -> float:
+        """Wall time this submission has used so far (loading and calls)."""
+        return self._spent
+
+    # -- loading -------------------------------------------------------------------------------
+    @property
+    def load_errors(self) -> dict[str, str]:
+        """module -> why it could not be loaded (syntax error, exception at import, missing...)."""
+        with self._billing():
+            self._ensure_loaded()
+        return dict(self._load_errors)
+
+    @property
+    def load_output(self) -> str:
+        """What the modules printed while being imported."""
+        with self._billing():
+            self._ensure_loaded()
+        return self._load_output
+
+    def _discard(self) -> None:
+        if self._proc is not None:
+            self._proc.kill_and_reap()
+            self._proc = None
+        self._ready = False
+
+    def _give_up_loading(self) -> None:
+        for name in self.modules:
+            if name not in self._loaded:
+                self._load_errors.setdefault(
+                    name, "not loaded: the submission time limit ran out while importing")
+        self._discard()
+        self._ready = True  # nothing more to load; every call is now over budget
+
+    def _ensure_loaded(self) -> None:
+        if self._closed:
+            raise SandboxError("this child is closed")
+        for _attempt in range(len(self.modules) + 2):
+            if self._ready:
+                return
+            if self._budget_left() <= 0:
+                self._give_up_loading()
+                return
+            if self._proc is None:
+                self._proc = self._zygote._fork()
+            proc = self._proc
+            start = {"modules": {n: s for n, s in self.modules.items() if n not in self._skip},
+                     "skip": self._skip, "output_budget": self._output_left}
+            if proc.send(_frame(start), time.monotonic() + _SETUP_SECONDS) is not None:
+                raise SandboxError(f"a new child did not take its modules: "
+                                   f"{_describe_exit(proc.wait_report(_REAP_SECONDS), None, self._limits)}")
+            if self._load(proc):
+                return
+        raise SandboxError("could not load the submission (too many restarts)")
+
+    def _load(self, proc: _Proc) -> bool:
+        """Read the loading frames; True when done, False when a module must be skipped."""
+        current: str | None = None
+        phase_start = time.monotonic()
+        while True:
+            left = self._budget_left()
+            if left <= 0:
+                self._give_up_loading()
+                return True
+            phase = self._limits.case_seconds if current else _SETUP_SECONDS
+            deadline = min(phase_start + phase, time.monotonic() + left)
+            try:
+                frame = proc.next_frame(deadline)
+            except _Garbled as exc:
+                if current is None:
+                    raise SandboxError(f"a new child sent a malformed message: {exc}") from None
+                self._skip[current] = f"importing it broke the grader's channel ({exc})"
+                self._discard()
+                return False
+            if frame is TIMEOUT:
+                if self._budget_left() <= 0:
+                    continue  # the budget ran out, not the phase
+                if current is None:
+                    raise SandboxError(f"a new child did not answer within {_SETUP_SECONDS:g} s")
+                self._skip[current] = (f"importing it took longer than {self._limits.case_seconds:g} s "
+                                       f"(the time limit)")
+                self._discard()
+                return False
+            if frame is DIED:
+                why = self._death(proc)
+                if current is None:
+                    raise SandboxError(f"a new child died before loading anything: {why}")
+                self._skip[current] = f"importing it ended the process: {why}"
+                return False
+            assert isinstance(frame, dict)
+            if "fatal" in frame:
+                self._discard()
+                raise SandboxError(f"the sandbox could not be set up: {str(frame['fatal'])[:500]}")
+            if type(frame.get("loading")) is str and frame["loading"] in self.modules:
+                current = frame["loading"]
+                phase_start = time.monotonic()
+                continue
+            hello = frame.get("hello")
+            if type(hello) is dict and self._accept_hello(hello):
+                self._ready = True
+                return True
+            if current is None:
+                raise SandboxError("a new child sent an unexpected message")
+            self._skip[current] = "importing it broke the grader's channel (an unexpected message)"
+            self._discard()
+            return False
+
+    def _accept_hello(self, hello: dict) -> bool:
+        loaded, errors, out = hello.get("loaded"), hello.get("errors"), hello.get("out")
+        if not (type(loaded) is list and all(type(n) is str and n in self.modules for n in loaded)
+                and type(errors) is dict and all(type(k) is str and type(v) is str
+                                                 for k, v in errors.items())
+                and type(out) is str):
+            return False
+        self._loaded = set(loaded)
+        self._load_errors = {k[:100]: v[:_MESSAGE_CHARS] for k, v in errors.items()
+                             if k not in self._loaded}
+        for name, why in self._skip.items():
+            self._load_errors[name] = why
+        self._load_output = self._take_output(out, hello.get("trunc") is True)
+        return True
+
+    def _death(self, proc: _Proc) -> str:
+        report = proc.wait_report(_REAP_SECONDS)
+        why = _describe_exit(report, proc.cpu_seconds_of_b(), self._limits)
+        self._discard()
+        return why
+
+    def _take_output(self, text: str, truncated: bool) -> str:
+        data = text.encode("utf-8", "replace")
+        if len(data) > self._output_left:
+            text = data[: self._output_left].decode("utf-8", "ignore")
+            truncated = True
+            data = data[: self._output_left]
+        self._output_left -= len(data)
+        return text + _TRUNCATED if truncated else text
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call(self, module: str, function: str, args: tuple | list = (), kwargs: dict | None = None, *,
+             timeout: float | None = None, keep_args: bool = False) -> Outcome:
+        """Run ``module.function(*args, **kwargs)`` in the child; never raises for student errors.
+
+        ``timeout`` (default ``case_seconds``) bounds this call's wall time; the submission's
+        budget bounds all of them together. After a timeout, a crash or a memory error the next
+        call runs in a fresh child with the same modules.
+        """
+        if self._closed:
+            raise SandboxError("this child is closed")
+        kwargs = dict(kwargs or {})
+        _check_functions(args, kwargs)
+        request = {"module": module, "function": function, "args": wire.to_plain(tuple(args)),
+                   "kwargs": wire.to_plain(kwargs), "keep_args": bool(keep_args)}
+        case_limit = self._limits.case_seconds if timeout is None else float(timeout)
+        with self._billing():
+            if self._budget_left() <= 0:
+                return self._over_budget()
+            self._ensure_loaded()
+            if module not in self._loaded:
+                return Outcome("missing", message=self._load_errors.get(
+                    module, f"{module}.py was not submitted"))
+            left = self._budget_left()
+            if left <= 0:
+                return self._over_budget()
+            return self._round_trip(request, min(case_limit, left), left < case_limit, case_limit)
+
+    def _round_trip(self, request: dict, limit: float, by_budget: bool, case_limit: float) -> Outcome:
+        assert self._proc is not None
+        proc = self._proc
+        self._next_id += 1
+        request["id"] = self._next_id
+        started = time.monotonic()
+        deadline = started + limit
+        try:
+            sent = proc.send(_frame(request), deadline)
+            reply = sent if sent is not None else proc.next_frame(deadline)
+        except _Garbled as exc:
+            self._discard()
+            return Outcome("crashed", message=f"the child sent a malformed reply ({exc})",
+                           seconds=time.monotonic() - started)
+        seconds = time.monotonic() - started
+        if reply is TIMEOUT:
+            self._discard()
+            if by_budget:
+                return self._over_budget(seconds)
+            return Outcome("timeout", seconds=seconds,
+                           message=f"time limit exceeded: the call ran for more than {case_limit:g} s")
+        if reply is DIED:
+            return Outcome("crashed", message=self._death(proc), seconds=seconds)
+        assert isinstance(reply, dict)
+        try:
+            outcome = self._outcome(reply, request, seconds)
+        except (_Garbled, wire.WireError) as exc:
+            self._discard()
+            return Outcome("crashed", message=f"the child sent a malformed reply ({exc})", seconds=seconds)
+        if outcome.kind == "memory":
+            self._discard()  # what filled the memory may still be held: start afresh
+        return outcome
+
+    def _outcome(self, reply: dict, request: dict, seconds: float) -> Outcome:
+        if reply.get("id") != request["id"]:
+            raise _Garbled("a reply to another request")
+        kind = reply.get("kind")
+        if kind not in ("ok", "raised", "not_attempted", "memory", "missing"):
+            raise _Garbled(f"unknown kind {str(kind)[:20]!r}")
+        out, message, type_name = reply.get("out", ""), reply.get("msg", ""), reply.get("type", "")
+        mro = reply.get("mro", [])
+        if not (type(out) is str and type(message) is str and type(type_name) is str
+                and type(mro) is list and len(mro) <= 64 and all(type(n) is str for n in mro)):
+            raise _Garbled("bad fields")
+        value = wire.from_plain(reply.get("value")) if kind == "ok" else None
+        args = kwargs = None
+        if request["keep_args"] and kind != "memory" and kind != "missing":
+            args, kwargs = wire.from_plain(reply.get("args")), wire.from_plain(reply.get("kwargs"))
+            if type(args) is not tuple:
+                args = (args,)  # an Opaque: the arguments could not be sent back
+            if type(kwargs) is not dict:
+                kwargs = {"": kwargs}
+        if kind == "memory":
+            message = f"memory limit exceeded ({_size(self._limits.memory_bytes)})"
+        return Outcome(kind, value=value, args=args, kwargs=kwargs, type_name=type_name[:200],
+                       builtin_mro=tuple(n[:100] for n in mro), message=message[:_MESSAGE_CHARS],
+                       output=self._take_output(out, reply.get("trunc") is True), seconds=seconds)
+
+    def close(self) -> None:
+        """Kill the child's whole process tree; the child cannot be used afterwards."""
+        self._discard()
+        self._closed = True
+
+
+def _size(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
+def _check_functions(args: Iterable, kwargs: dict) -> None:
+    from grader.runtime import FUNCTIONS
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, wire.NamedFunction) and value.name not in FUNCTIONS:
+            raise ValueError(f"no function named {value.name!r} in grader.runtime.FUNCTIONS")
+
+
