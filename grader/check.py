@@ -22,6 +22,7 @@ import ast
 import difflib
 import inspect
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -304,7 +305,17 @@ def open_judge(folder: Path, modules: tuple[str, ...]):
         else:
             # the Judge imports `solutions` as its reference; in the handout that name is the frozen one
             sys.modules.setdefault("solutions", frozen)
-    judge = Judge(Limits(), paths_to_hide([Path(folder).resolve()]), **kwargs)
+    # Ctrl-C at a terminal signals the whole process group: the zygote (started now) inherits
+    # "ignore SIGINT", so only check itself stops, closes the zygote, and nothing prints a traceback
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        judge = Judge(Limits(), paths_to_hide([Path(folder).resolve()]), **kwargs)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if frozen is not None:
         judge.ref = frozen
     return judge
