@@ -123,14 +123,15 @@ def _quiz_section(quizzes: list) -> str:
     lines = ["## Quizzes", "",
              "The lesson's check questions, in the terminal:", "",
              "```bash",
-             "embedlab quiz                      # every quiz, one question at a time",
-             "embedlab quiz tokens               # one quiz",
-             "embedlab quiz --answers answers.yaml --id YOUR_ID   # check a filled answers file",
+             "embedlab quiz --id YOUR_ID                           # every quiz, one question at a time",
+             "embedlab quiz tokens --id YOUR_ID                    # one quiz",
+             "embedlab quiz --template answers.yaml --id YOUR_ID   # an answers file to fill in",
+             "embedlab quiz --answers answers.yaml --id YOUR_ID    # check the filled answers file",
              "```", "",
-             "Your answers go to `answers.yaml`, which `embedlab submit` packs with your code. Practice "
-             "quizzes tell you at once whether an answer is right; graded quizzes only record it, and your "
-             "instructor's grader scores it. Some numeric questions use numbers that depend on your student "
-             "ID: pass `--id`.", "",
+             "Hand your answers in as `answers.yaml` in this folder: `embedlab submit` packs it with your "
+             "code. Practice quizzes tell you at once whether an answer is right; graded quizzes only record "
+             "it, and your instructor's grader scores it. Some numeric questions use numbers that depend on "
+             "your student ID, hence `--id`.", "",
              "| quiz | title | mode |", "|---|---|---|"]
     lines += [f"| `{q.id}` | {q.title} | {q.mode} |" for q in quizzes]
     return "\n".join(lines)
