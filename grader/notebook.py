@@ -52,4 +52,14 @@ def modules_from_notebook(text: str, default_module: str | None = None) -> tuple
             else:
                 kept.append(line)
         chunks.setdefault(module, []).append("\n".join(kept))
-    return {m: "\n\n".join(parts) + "\n" for m, parts in chunks.items()}, dropped
+    return {m: _future_first("\n\n".join(parts) + "\n") for m, parts in chunks.items()}, dropped
+
+
+def _future_first(source: str) -> str:
+    """Move ``from __future__`` imports to the top: Jupyter allows them in any cell, a module does not
+    (a student's scratch cell above the module's first cell must not make the whole module fail)."""
+    lines = source.splitlines()
+    future = [line for line in lines if line.startswith("from __future__ import ")]
+    if not future:
+        return source
+    return "\n".join(future + [line for line in lines if not line.startswith("from __future__ import ")]) + "\n"
