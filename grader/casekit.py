@@ -706,6 +706,12 @@ def _array_difference(got: Any, expected: np.ndarray, path: str, *, exact: bool,
             f"({len(bad)} of {exp_f.size} entries differ, by up to {worst:.3g})")
 
 
+def _is_small(value: Any) -> bool:
+    """A pair, a short tuple of plain values: shown whole rather than picked apart."""
+    return (isinstance(value, (tuple, list)) and len(value) <= 4
+            and all(isinstance(v, (str, int, float)) for v in value))
+
+
 def _difference(got: Any, expected: Any, path: str, *, numpy_ints: bool = False, exact: bool = True,
                 rtol: float = 0.0, atol: float = 0.0, dtype: Any = None, loose_sequences: bool = False) -> str | None:
     """The first difference between ``got`` and ``expected`` in words, or None if they match."""
@@ -748,6 +754,8 @@ def _difference(got: Any, expected: Any, path: str, *, numpy_ints: bool = False,
         for i, (g, e) in enumerate(zip(got, expected)):
             found = again(g, e, f"{path}[{i}]")
             if found:
+                if _is_small(e) and type(g) is type(e):  # name the whole item: "[0] should be ('l', 'o')"
+                    return f"{path}[{i}] should be {show(e)}, got {show(g)}"
                 return found
         if len(got) != len(expected):
             if len(got) > len(expected):
