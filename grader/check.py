@@ -361,7 +361,9 @@ class Checker:
                 problems.append(note)
         self.syntax_errors = {}
         for module, source in sub.modules.items():
-            line = syntax_problem(source, f"{shown}/{module}.py")
+            notebook = next((n.rsplit(" ", 1)[1] for n in sub.notes if n.startswith(f"{module} was taken from ")), None)
+            where = f"{shown}/{notebook} (the code cells of {module})" if notebook else f"{shown}/{module}.py"
+            line = syntax_problem(source, where)
             if line:
                 self.syntax_errors[module] = line
                 problems.append(line)
@@ -372,6 +374,9 @@ class Checker:
         sub, problems = self.read()
         result = self.judge.grade(sub)
         loaded = tuple(f"{m}.py could not be loaded" for m in EXERCISE_MODULES)
+        failed = set(self.syntax_errors) | set(sub.missing_modules()) | {
+            n.split(".py", 1)[0] for n in result.notes if n.startswith(loaded)}
+        shown = self.folder.as_posix().rstrip("/")
         for note in result.notes:
             if note in sub.notes:
                 continue  # the reader's notes are in problems already
@@ -379,7 +384,10 @@ class Checker:
                 module, _, why = note.partition(".py could not be loaded: ")
                 if module in self.syntax_errors or any(f"{m}.py" in why for m in self.syntax_errors):
                     continue  # said better above, with file and line (or a consequence of it)
-                note = f"{self.folder.as_posix().rstrip('/')}/{note}"
+                cause = re.search(r"cannot import name '(\w+)'", why)
+                if cause and cause.group(1) in failed:
+                    note = f"{module}.py is not loaded either: it imports {cause.group(1)}, which did not load"
+                note = f"{shown}/{note}"
             problems.append(note)
         return CheckReport(folder=self.folder, modules=self.modules, functions=summarize(result, self.modules),
                            file_problems=problems, seconds=time.perf_counter() - started,
