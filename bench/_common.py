@@ -73,6 +73,7 @@ def environment() -> dict[str, str]:
     except ImportError:
         embedlab_version = "?"
     return {
+        "commit": _commit(),
         "cores": str(os.cpu_count() or 1),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
@@ -81,23 +82,45 @@ def environment() -> dict[str, str]:
     }
 
 
-def write_csv(name: str, rows: list[dict]) -> Path:
-    """Write ``bench/results/<name>.csv``: the rows' own columns, then the environment's."""
+def _commit() -> str:
+    """The checkout's commit, with ``+dirty`` when tracked files differ from it ("?" without git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return (head or "?") + ("+dirty" if dirty else "")
+
+
+def write_csv(name: str, rows: list[dict], *, append: bool = False) -> Path:
+    """Write ``bench/results/<name>.csv``: the rows' own columns, then the environment's.
+
+    ``append`` keeps the rows already in the file (a second run with other settings adds to the
+    first); columns are the union of both.
+    """
     env = environment()
+    target = RESULTS_DIR / f"{name}.csv"
+    if append and target.is_file():
+        with target.open(encoding="utf-8", newline="") as handle:
+            old = list(csv.DictReader(handle))
+        rows = [*({k: v for k, v in r.items() if k not in env} | {"_env": {k: r.get(k, "") for k in env}}
+                  for r in old), *rows]
     columns: list[str] = []
     for row in rows:
         for key in row:
             if key not in columns:
                 columns.append(key)
     columns += [k for k in env if k not in columns]
+    columns = [c for c in columns if c != "_env"]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    target = RESULTS_DIR / f"{name}.csv"
     tmp = target.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**env, **{k: _cell(v) for k, v in row.items()}})
+            writer.writerow({**row.get("_env", env), **{k: _cell(v) for k, v in row.items() if k != "_env"}})
     tmp.replace(target)
     return target
 
@@ -302,6 +325,26 @@ def run_measured(argv: list[str], *, cwd: Path | None = None, env: dict | None =
 def _children_maxrss() -> int:
     import resource
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def exercise_fractions(out: Path, students) -> dict[str, float]:
+    """student -> score / max over the exercise tests of ``out/<student>/results.json``.
+
+    Quiz questions (tests named ``quiz.<id>: ...``) are left out: a class without answers.yaml, or a
+    notebook (which carries none), is then judged on its code alone.
+    """
+    import json
+
+    fractions: dict[str, float] = {}
+    for student in students:
+        try:
+            data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        tests = [t for t in data.get("tests", []) if t.get("name", "").split(".", 1)[0] in MODULES]
+        top = sum(float(t.get("max_score") or 0) for t in tests)
+        fractions[student] = sum(float(t.get("score") or 0) for t in tests) / top if top else float("nan")
+    return fractions
 
 
 def mib(n: int | float) -> float:

@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _class import make_class  # noqa: E402
-from _common import (MODULES, ROOT, VENV_BIN, BenchError, embedlab_command, main_guard, median,  # noqa: E402
-                     print_table, require, run_measured, temp_folder, write_csv)
+from _common import (MODULES, ROOT, VENV_BIN, BenchError, embedlab_command, exercise_fractions,  # noqa: E402
+                     main_guard, median, print_table, require, run_measured, temp_folder, write_csv)
 
 sys.path.insert(0, str(ROOT))
 from grader.paths import STUDENT_FUNCTIONS  # noqa: E402
@@ -155,20 +155,6 @@ def nbgrader_scores(course: Path, assignment: str) -> dict[str, float]:
     return scores
 
 
-def embedlab_scores(out: Path, students) -> dict[str, float]:
-    """score / max over the exercise tests of each results.json (quizzes left out)."""
-    scores: dict[str, float] = {}
-    for student in students:
-        try:
-            data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        tests = [t for t in data.get("tests", []) if t.get("name", "").split(".", 1)[0] in MODULES]
-        top = sum(float(t.get("max_score") or 0) for t in tests)
-        scores[student] = sum(float(t.get("score") or 0) for t in tests) / top if top else float("nan")
-    return scores
-
-
 def failing_tests(out: Path, student: str) -> list[str]:
     try:
         data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
@@ -247,7 +233,7 @@ def main() -> None:
                 print(f"  round {r + 1}: {tool:8s} {run.seconds:6.1f} s ({run.seconds / n:.2f} s/submission)",
                       flush=True)
         theirs = nbgrader_scores(course, assignment)
-        ours = embedlab_scores(last_out, info.files)
+        ours = exercise_fractions(last_out, info.files)
         rows, disagreements, not_graded = [], [], []
         for student in info.files:
             a, b = theirs.get(student), ours.get(student)
