@@ -322,7 +322,9 @@ class _SubmissionFinder(importlib.abc.MetaPathFinder):
         if fullname.startswith(PACKAGE + "."):
             name = fullname[len(PACKAGE) + 1:]
             if name in self.absent:
-                raise ModuleNotFoundError(f"{name}.py: {self.absent[name]}", name=fullname)
+                # ImportError, not ModuleNotFoundError: ``from . import bpe`` would swallow the
+                # latter and say only "cannot import name 'bpe'".
+                raise ImportError(f"{name}.py {self.absent[name]}", name=fullname)
             if name in self.present:
                 return importlib.util.spec_from_file_location(
                     fullname, os.path.join(self.directory, name + ".py"))

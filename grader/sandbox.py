@@ -102,7 +102,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from grader import wire
-from grader.paths import PROJECT_ROOT
+from grader.paths import EXERCISE_MODULES, PROJECT_ROOT
 
 #: every kind an :class:`Outcome` can have
 KINDS = ("ok", "raised", "not_attempted", "timeout", "memory", "crashed", "missing")
@@ -410,6 +410,25 @@ def _describe_exit(report: dict | None, cpu: float | None, limits: Limits) -> st
 # The public interface
 # ------------------------------------------------------------------------------------------------
 
+_LAST_WHY: str | None = None  # why the last zygote started in this process is unsandboxed
+
+
+def why_unsandboxed(sandbox: bool | None = None) -> str:
+    """Why children run without the sandbox in this process ("" when they are sandboxed).
+
+    The answer of the last :class:`Zygote` started here, else of a short-lived one started now.
+    Meant for a summary after grading ran unsandboxed: if the sandbox works here after all, the
+    answer is that it was turned off.
+    """
+    if sandbox is False:
+        return "the sandbox was turned off (sandbox=False)"
+    why = _LAST_WHY
+    if why is None:
+        with Zygote(sandbox=sandbox) as zygote:
+            why = zygote.why_unsandboxed
+    return why or "the sandbox was turned off"
+
+
 class Zygote:
     """The warm process every child is forked from; one per grading worker.
 
@@ -438,6 +457,7 @@ class Zygote:
         self.why_unsandboxed = self._why_off
         self.baseline_bytes = 0  #: the zygote's address space after warming up
         self.keep: list[str] = []  #: Python directories shown again inside hidden paths
+        self.uid: int | None = None
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._children: weakref.WeakSet[Child] = weakref.WeakSet()
@@ -478,15 +498,23 @@ class Zygote:
             raise SandboxError("the sandbox zygote did not start (it exited; see stderr)")
         self.sandboxed = bool(hello["sandboxed"])
         self.why_unsandboxed = "" if self.sandboxed else str(hello.get("why") or "unknown")
+        global _LAST_WHY
+        _LAST_WHY = self.why_unsandboxed
+        self.uid = hello.get("uid")  #: the host uid children run as (None: the grader's own)
         self.baseline_bytes = int(hello.get("vm", 0))
         self.keep = list(hello.get("keep", []))
         judge_end.settimeout(_REAP_SECONDS)
 
     def spawn(self, modules: dict[str, str]) -> Child:
-        """A child for one submission's modules (name -> source); returns at once."""
+        """A child for one submission's modules (name -> source); returns at once.
+
+        Only the five exercise modules can be given: nothing else of a submission is ever written
+        where the child could import it (SPEC section 7).
+        """
         for name, source in modules.items():
-            if not (isinstance(name, str) and name.isidentifier() and isinstance(source, str)):
-                raise ValueError(f"bad module {name!r}: names are identifiers and sources are str")
+            if name not in EXERCISE_MODULES or not isinstance(source, str):
+                raise ValueError(f"bad module {name!r}: one of {', '.join(EXERCISE_MODULES)}, "
+                                 f"with its source as str")
         child = Child(self, dict(modules))
         self._children.add(child)
         return child
