@@ -267,14 +267,27 @@ class _Sampler(threading.Thread):
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the command's process group and every descendant that left it (``setsid``).
+
+    The descendants are listed by parent links before anything is killed: once a parent dies its
+    children are re-parented and could no longer be found.
+    """
+    strays: list[int] = []
+    if proc.poll() is None:  # once reaped, its PID may belong to someone else: only the group then
+        with contextlib.suppress(OSError):
+            strays = [pid for pid in _tree(proc.pid) if pid != proc.pid]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
-            return
+            pass
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
         try:
             proc.wait(timeout=3)
-            return
+            if sig == signal.SIGTERM and not strays:
+                return
         except subprocess.TimeoutExpired:
             continue
 
