@@ -148,6 +148,9 @@ def test_hidden_cases_teach_with_concept_and_hint(specs):
     for spec in (s for s in specs if s.hidden):
         assert spec.concept and spec.hint, spec.name
         assert spec.hint.rstrip().endswith((".", "?", ")")), f"{spec.name}: a hint is a sentence"
+        # the name is shown to students: it may say what kind of input, never which one
+        title = re.sub(r"(float|int)(16|32|64)", "", spec.title)
+        assert not re.search(r"\d\d|\d[.,]\d|= *[1-9]", title), spec.name
 
 
 def test_the_suite_stays_fast(specs, ref):

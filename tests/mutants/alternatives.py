@@ -132,6 +132,19 @@ def tokens_to_ids(tokens, vocab):
     return ids
 ''')
 
+alternative("tokens_to_ids.numpy_ints", "lookup", "tokens_to_ids",
+            "a NumPy array of IDs turned into a list of NumPy integers (SPEC 9: token IDs may be either)", '''
+def tokens_to_ids(tokens, vocab):
+    if not isinstance(tokens, (list, tuple)):
+        raise TypeError("tokens must be a list")
+    for token in tokens:
+        if not isinstance(token, str):
+            raise TypeError("tokens must be str")
+    if any(token not in vocab for token in tokens) and "<unk>" not in vocab:
+        raise KeyError("unknown token and no <unk>")
+    return list(_mx_np.array([vocab[t] if t in vocab else vocab["<unk>"] for t in tokens], dtype=_mx_np.int64))
+''')
+
 alternative("one_hot.eye_rows", "lookup", "one_hot", "np.eye(vocab_size)[ids]; checks the IDs before vocab_size's value", '''
 def one_hot(ids, vocab_size):
     _mx_int(vocab_size, "vocab_size")
@@ -254,6 +267,15 @@ def skipgram_pairs(token_ids, window):
     window = _mx_size(window, "window")
     n = len(ids)
     return [(ids[i], ids[j]) for i in range(n) for j in range(max(0, i - window), min(n, i + window + 1)) if j != i]
+''')
+
+alternative("skipgram_pairs.numpy_ids", "skipgram", "skipgram_pairs", "pairs of NumPy integers taken from an ID array", '''
+def skipgram_pairs(token_ids, window):
+    window = _mx_size(window, "window")
+    _mx_ids(token_ids)
+    ids = _mx_np.asarray(token_ids, dtype=_mx_np.int64)
+    return [(ids[i], ids[j]) for i in range(len(ids))
+            for j in range(max(0, i - window), min(len(ids), i + window + 1)) if j != i]
 ''')
 
 alternative("train_skipgram.list_result", "skipgram", "train_skipgram", "returns [W_in, W_out] (a list) from NumPy ID arrays", '''

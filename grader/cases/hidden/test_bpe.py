@@ -76,7 +76,7 @@ def test_merge_pair_no_mutation_hidden(student, ref):
 
 
 # --- train_bpe ---------------------------------------------------------------------------------
-@case("train_bpe", "a paragraph, 25 merges", points=3, hidden=True, concept=TRAIN,
+@case("train_bpe", "a paragraph, many merges", points=3, hidden=True, concept=TRAIN,
       hint="Count pairs, take the most frequent (first on ties), merge it everywhere, repeat.")
 def test_train_bpe_paragraph(student, ref):
     expect_equal(student.bpe.train_bpe(PARAGRAPH, 25), ref.bpe.train_bpe(PARAGRAPH, 25))

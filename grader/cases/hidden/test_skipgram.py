@@ -55,7 +55,7 @@ def test_softmax_no_mutation(student, ref):
 
 
 # --- skipgram_loss_and_grads -------------------------------------------------------------------
-@case("skipgram_loss_and_grads", "a larger vocabulary, V = 7 and d = 4", points=2, hidden=True, concept=GRADS,
+@case("skipgram_loss_and_grads", "a larger vocabulary and dimension", points=2, hidden=True, concept=GRADS,
       hint="e = p - one_hot(context); grad_center = W_out.T @ e (shape d); grad_out = outer(e, v) (V x d).")
 def test_loss_grads_larger(student, ref):
     W_in, W_out = random_matrix(21, (7, 4)), random_matrix(22, (7, 4))
@@ -203,7 +203,7 @@ def test_numerical_gradient_no_mutation_hidden(student, ref):
 
 
 # --- skipgram_pairs ----------------------------------------------------------------------------
-@case("skipgram_pairs", "a longer text with window 3", points=2, hidden=True, concept=PAIRS,
+@case("skipgram_pairs", "a longer text and a wider window", points=2, hidden=True, concept=PAIRS,
       hint="For each position i in order, every j with 1 <= |i - j| <= window, j ascending; never j == i.")
 def test_skipgram_pairs_longer(student, ref):
     ids = [4, 8, 15, 16, 23, 42, 8]
