@@ -33,7 +33,7 @@ from pathlib import Path
 from _common import MODULES, ROOT, BenchError
 
 sys.path.insert(0, str(ROOT / "examples"))
-import make_class as mk  # noqa: E402  (examples/make_class.py: source(), patch(), answers())
+import make_class as mk  # noqa: E402  (examples/make_class.py: source(), patch())
 
 MUTANTS_DIR = ROOT / "tests" / "mutants"
 SHARES = {"wrong": 0.30, "partial": 0.05, "stubs": 0.05, "crashing": 0.04}  # correct: the rest
@@ -137,6 +137,25 @@ def looping() -> dict[str, str]:
                                "    chunks = pretokenize(text)\n    while chunks:\n        chunks = chunks[1:] + chunks[:1]\n")}
 
 
+def quiz_answers() -> Callable[[str, str], str | None]:
+    """``answers(student, "all" | "some")``: an answers.yaml right on every quiz or on every other
+    one (numeric answers are drawn per student), like examples/make_class.py; None without quizzes."""
+    try:
+        import yaml
+
+        from grader.quiz import key_answers, load_quizzes
+        quizzes = load_quizzes(ROOT / "quizzes")
+    except Exception as exc:  # the quizzes are another engineer's: without them, no answers.yaml
+        print(f"note: quizzes not loadable ({type(exc).__name__}: {exc}); no answers.yaml", file=sys.stderr)
+        return lambda student, which: None
+
+    def answers(student: str, which: str) -> str:
+        data = {q.id: key_answers(q, student_id=student) for n, q in enumerate(quizzes)
+                if which == "all" or n % 2 == 0}
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return answers
+
+
 # ---------------------------------------------------------------------------------------------
 def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0, zip_share: float = 0.1,
                counts: dict[str, int] | None = None) -> ClassInfo:
@@ -154,7 +173,7 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
     info = ClassInfo(folder=folder, wrong_source="tests/mutants" if wrong else "textual patches")
     wrong = wrong or fallback_wrong()
     crashes = crashing()
-    answers = [mk.answers("all"), mk.answers("some")]
+    answers = quiz_answers()
 
     if counts is None:
         counts = {"looping": round(n * loop_share) if loop_share > 0 else 0}
@@ -199,7 +218,7 @@ def make_class(folder: Path, n: int, *, loop_share: float = 0.01, seed: int = 0,
             files.update(looping())
             variant = "encode loops forever"
         files = {name: f"# {student}\n{text}" for name, text in files.items()}
-        text = answers[i % 2] if i % 4 < 2 else None
+        text = answers(student, "all" if i % 4 == 0 else "some") if i % 4 < 2 else None
         if text is not None:
             files["answers.yaml"] = text
         info.kinds[student], info.variants[student], info.files[student] = kind, variant, files
