@@ -58,8 +58,8 @@ from .paths import EXERCISE_MODULES, STUDENT_FUNCTIONS
 __all__ = [
     "CaseFailure", "CaseResult", "CaseSpec", "Crashed", "InProcessBackend", "LimitExceeded", "Missing",
     "NotAttempted", "Student", "StudentOutcome", "StudentRaised", "case", "collect_cases", "expect_close",
-    "expect_equal", "expect_raises", "expect_that", "random_matrix", "resolve_function", "expect_unchanged", "load_package_from_sources", "named",
-    "reference", "run_case", "show", "unpack",
+    "expect_equal", "expect_raises", "expect_that", "expect_unchanged", "load_package_from_sources", "named",
+    "random_matrix", "reference", "resolve_function", "run_case", "show", "unpack"
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -737,7 +737,8 @@ def _difference(got: Any, expected: Any, path: str, *, numpy_ints: bool = False,
         if math.isnan(e) or math.isnan(g):
             return None if math.isnan(e) and math.isnan(g) else f"{path} should be {e!r}, got {g!r}"
         if exact:
-            return None if g == e and math.copysign(1, g) == math.copysign(1, e) else f"{path} should be {e!r}, got {g!r}"
+            same = g == e and math.copysign(1, g) == math.copysign(1, e)
+            return None if same else f"{path} should be {e!r}, got {g!r}"
         if math.isinf(e) or math.isinf(g):
             return None if g == e else f"{path} should be {e!r}, got {g!r} (not finite: overflow?)"
         return None if math.isclose(g, e, rel_tol=rtol, abs_tol=atol) else f"{path} should be {e!r}, got {g!r}"

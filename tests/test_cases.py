@@ -280,8 +280,8 @@ def test_run_case_outcomes(outcome, kind, hidden_kind):
 
 
 def test_a_raised_exception_shows_only_its_builtin_class_in_hidden_feedback():
-    backend = _FakeBackend(kind="raised", type_name="LeakyError", builtin_mro=("ValueError", "Exception", "BaseException"),
-                           message="the hidden input was [3, 1, 4]")
+    backend = _FakeBackend(kind="raised", type_name="LeakyError", message="the hidden input was [3, 1, 4]",
+                           builtin_mro=("ValueError", "Exception", "BaseException"))
     result = run_case(_spec(_calls_one_hot), Student(backend), ref=None)
     assert result.outcome == "raised"
     assert result.message_hidden == "one-hot vectors: raised ValueError. Hint: Think about it."

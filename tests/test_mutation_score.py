@@ -91,7 +91,7 @@ def test_public_cases_catch_the_common_mistakes(mutant_scores):
     print("\ncaught only by hidden cases:", ", ".join(hidden_only))
     newly_hidden = sorted(set(hidden_only) - HIDDEN_ONLY)
     now_public = sorted(HIDDEN_ONLY - set(hidden_only))
-    assert not newly_hidden, f"no public case catches these any more (add one, or list them in HIDDEN_ONLY): {newly_hidden}"
+    assert not newly_hidden, f"no public case catches these any more (add one, or list in HIDDEN_ONLY): {newly_hidden}"
     assert not now_public, f"public cases now catch these: remove them from catalogue.HIDDEN_ONLY: {now_public}"
     public = sum(s.caught_by_public for s in mutant_scores.values())
     assert public >= 0.8 * len(mutant_scores)

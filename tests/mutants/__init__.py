@@ -44,7 +44,8 @@ def replace_function(source: str, function: str, replacement: str) -> str:
         if isinstance(node, ast.FunctionDef) and node.name == function:
             start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
             lines = source.splitlines(keepends=True)
-            return "".join(lines[:start]) + textwrap.dedent(replacement).rstrip("\n") + "\n" + "".join(lines[node.end_lineno:])
+            middle = textwrap.dedent(replacement).rstrip("\n") + "\n"
+            return "".join(lines[:start]) + middle + "".join(lines[node.end_lineno:])
     raise ValueError(f"no top-level function {function}() to replace")
 
 
@@ -109,4 +110,5 @@ def all_variants() -> tuple[list[Variant], list[Variant]]:
     return MUTANTS, ALTERNATIVES
 
 
-__all__ = ["Score", "Variant", "all_variants", "score_variant", "package_sources", "replace_function", "run_cases", "variant_modules"]
+__all__ = ["Score", "Variant", "all_variants", "package_sources", "replace_function", "run_cases", "score_variant",
+           "variant_modules"]

@@ -152,7 +152,8 @@ def test_count_parameters_bad(student, ref):
 
 # --- init_embeddings ---------------------------------------------------------------------------
 @case("init_embeddings", "shape (vocab_size, dim) from the seed alone", points=2, hidden=True,
-      concept="random initialisation", hint="Exactly numpy.random.default_rng(seed).normal(0.0, scale, (vocab_size, dim)).")
+      concept="random initialisation",
+      hint="Exactly numpy.random.default_rng(seed).normal(0.0, scale, (vocab_size, dim)).")
 def test_init_embeddings_shape(student, ref):
     expect_equal(student.lookup.init_embeddings(2, 6, seed=3), ref.lookup.init_embeddings(2, 6, seed=3))
     expect_equal(student.lookup.init_embeddings(4, 1, 123, 2.0), ref.lookup.init_embeddings(4, 1, 123, 2.0))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from grader.cases.public.test_skipgram import check_sgd_step
 from grader.casekit import (case, expect_close, expect_equal, expect_raises, expect_unchanged, named,
                             random_matrix, resolve_function, unpack)
 
@@ -93,43 +94,30 @@ def test_loss_grads_bad(student, ref):
 
 
 # --- sgd_step ----------------------------------------------------------------------------------
-def _sgd_expected(ref, W_in, W_out, center, context, lr):
-    W_in, W_out = W_in.copy(), W_out.copy()
-    loss = ref.skipgram.sgd_step(W_in, W_out, center, context, lr)
-    return loss, W_in, W_out
-
-
-def _check_sgd(student, ref, W_in, W_out, center, context, lr):
-    loss, (W_in_after, W_out_after, *_) = student.skipgram.sgd_step.keep_args(W_in, W_out, center, context, lr)
-    want_loss, want_in, want_out = _sgd_expected(ref, W_in, W_out, center, context, lr)
-    expect_close(W_in_after, want_in, what="W_in after the step")
-    expect_close(W_out_after, want_out, what="W_out after the step")
-    expect_close(loss, want_loss, what="the returned loss")
-
-
 @case("sgd_step", "both gradients come from the matrices before the step", points=2, hidden=True, concept=SGD,
       hint="Compute loss, grad_center and grad_out first; only then update W_in[center] and W_out.")
 def test_sgd_step_order(student, ref):
-    _check_sgd(student, ref, random_matrix(27, (3, 4)), random_matrix(28, (3, 4)), 0, 2, 2.0)
+    check_sgd_step(student, ref, random_matrix(27, (3, 4)), random_matrix(28, (3, 4)), 0, 2, 2.0)
 
 
 @case("sgd_step", "a step when center == context", hidden=True, concept=SGD,
       hint="The update is the same formula whatever the IDs; W_in[center] and W_out change, nothing else.")
 def test_sgd_step_same_ids(student, ref):
-    _check_sgd(student, ref, random_matrix(29, (4, 2)), random_matrix(30, (4, 2)), 3, 3, 0.3)
+    check_sgd_step(student, ref, random_matrix(29, (4, 2)), random_matrix(30, (4, 2)), 3, 3, 0.3)
 
 
 @case("sgd_step", "float32 matrices are updated in place", hidden=True, concept=SGD,
       hint="Update with -= so the caller's arrays change; they keep their dtype.")
 def test_sgd_step_float32(student, ref):
-    _check_sgd(student, ref, random_matrix(31, (3, 3), dtype=np.float32),
+    check_sgd_step(student, ref, random_matrix(31, (3, 3), dtype=np.float32),
                random_matrix(32, (3, 3), dtype=np.float32), 1, 0, 0.7)
 
 
 @case("sgd_step", "an ID out of range is an IndexError", hidden=True, concept=VALID,
       hint="sgd_step accepts the same IDs as skipgram_loss_and_grads.")
 def test_sgd_step_bad_id(student, ref):
-    expect_raises(IndexError, student.skipgram.sgd_step, random_matrix(33, (3, 2)), random_matrix(34, (3, 2)), -1, 0, 0.1)
+    W_in, W_out = random_matrix(33, (3, 2)), random_matrix(34, (3, 2))
+    expect_raises(IndexError, student.skipgram.sgd_step, W_in, W_out, -1, 0, 0.1)
 
 
 # --- negative_sampling_loss_and_grads ----------------------------------------------------------

@@ -72,7 +72,8 @@ def test_one_hot_numpy_ids(student, ref):
 # --- embedding_lookup --------------------------------------------------------------------------
 @case("embedding_lookup", "the docstring example", points=2)
 def test_embedding_lookup_example(student, ref):
-    expect_equal(student.lookup.embedding_lookup(E_EXAMPLE, [2, 0, 2]), ref.lookup.embedding_lookup(E_EXAMPLE, [2, 0, 2]))
+    ids = [2, 0, 2]
+    expect_equal(student.lookup.embedding_lookup(E_EXAMPLE, ids), ref.lookup.embedding_lookup(E_EXAMPLE, ids))
 
 
 @case("embedding_lookup", "a negative ID is an IndexError, not the last row", points=2)

@@ -74,20 +74,19 @@ def test_loss_grads_no_mutation(student, ref):
 
 
 # --- sgd_step ----------------------------------------------------------------------------------
-def _sgd_expected(ref, W_in, W_out, center, context, lr):
-    W_in, W_out = W_in.copy(), W_out.copy()
-    loss = ref.skipgram.sgd_step(W_in, W_out, center, context, lr)
-    return loss, W_in, W_out
+def check_sgd_step(student, ref, W_in, W_out, center, context, lr):
+    """The student's step changes W_in and W_out in place exactly as the reference's step does."""
+    loss, (W_in_after, W_out_after, *_) = student.skipgram.sgd_step.keep_args(W_in, W_out, center, context, lr)
+    want_in, want_out = W_in.copy(), W_out.copy()
+    want_loss = ref.skipgram.sgd_step(want_in, want_out, center, context, lr)
+    expect_close(W_in_after, want_in, what="W_in after the step")
+    expect_close(W_out_after, want_out, what="W_out after the step")
+    expect_close(loss, want_loss, what="the returned loss")
 
 
 @case("sgd_step", "updates W_in[center] and W_out in place, returns the loss before", points=3)
 def test_sgd_step_in_place(student, ref):
-    W_in, W_out = random_matrix(5, (4, 3)), random_matrix(6, (4, 3))
-    loss, (W_in_after, W_out_after, *_) = student.skipgram.sgd_step.keep_args(W_in, W_out, 2, 0, 0.5)
-    want_loss, want_in, want_out = _sgd_expected(ref, W_in, W_out, 2, 0, 0.5)
-    expect_close(loss, want_loss, what="the returned loss")
-    expect_close(W_in_after, want_in, what="W_in after the step")
-    expect_close(W_out_after, want_out, what="W_out after the step")
+    check_sgd_step(student, ref, random_matrix(5, (4, 3)), random_matrix(6, (4, 3)), 2, 0, 0.5)
 
 
 @case("sgd_step", "every other row of W_in is untouched")
