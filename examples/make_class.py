@@ -9,7 +9,7 @@ change, so the folder stays right when the solutions change: run this script aga
     carol     BPE tie-break by alphabet; negative IDs wrap      -> loses bpe and lookup points
     dave      only bpe and lookup done                          -> partial
     erin      skipgram.softmax kills the interpreter (os._exit) -> its cases crash, the rest graded
-    frank     encode loops forever                              -> time limit on encode cases
+    frank     train_bpe never stops when the pairs run out        -> time limit on those cases
     grace     a syntax error in similarity.py                   -> similarity 0 with the line named
     heidi.zip everything right, zipped inside a subfolder       -> full marks
     ivan      bpe as a Jupyter notebook with magics             -> full marks on bpe, magics dropped
@@ -48,8 +48,8 @@ def solutions(**changes: str) -> dict[str, str]:
     return files
 
 
-def answers(which: str) -> str | None:
-    """answers.yaml from the quizzes' keys: all right, some wrong, or none."""
+def answers(which: str, student: str) -> str | None:
+    """answers.yaml from the quizzes' keys (numbers drawn for ``student``): all, or every other quiz."""
     sys.path.insert(0, str(ROOT))
     try:
         from grader.quiz import key_answers, load_quizzes
@@ -60,12 +60,10 @@ def answers(which: str) -> str | None:
     for n, quiz in enumerate(quizzes):
         if which == "some" and n % 2:
             continue
-        data[quiz.id] = key_answers(quiz, student_id=which_id[which])
+        data[quiz.id] = key_answers(quiz, student_id=student)
     import yaml
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
-
-which_id = {"all": "alice", "some": "carol"}
 
 HOSTILE_PRELUDE = '''\
 # A hostile submission: everything below runs inside the sandbox and must change nothing.
@@ -104,7 +102,6 @@ def notebook(cells: list[tuple[str, str]]) -> str:
 
 def build() -> dict[str, dict[str, str]]:
     stubs = {f"{m}.py": source("exercises", m) for m in MODULES}
-    all_right, some_right = answers("all"), answers("some")
     bpe, lookup, skipgram = source("solutions", "bpe"), source("solutions", "lookup"), source("solutions", "skipgram")
     pipeline = source("solutions", "pipeline")
     students: dict[str, dict[str, str]] = {
@@ -119,15 +116,17 @@ def build() -> dict[str, dict[str, str]]:
         "dave": {**stubs, "bpe.py": bpe, "lookup.py": lookup},
         "erin": solutions(**{"skipgram.py": patch(skipgram, "    x = _float_array(x, \"x\")\n",
                                                   "    import os\n    os._exit(3)\n")}),
-        "frank": solutions(**{"bpe.py": patch(bpe, "    chunks = pretokenize(text)\n",
-                                              "    chunks = pretokenize(text)\n    while chunks:\n"
-                                              "        chunks = chunks + chunks[:1]\n")}),
+        "frank": solutions(**{"bpe.py": patch(patch(bpe, "    for _ in range(num_merges):\n",
+                                                    "    while len(merges) < num_merges:\n"),
+                                              "        if not counts:\n            break\n",
+                                              "        if not counts:\n            continue\n")}),
         "grace": solutions(**{"similarity.py": source("solutions", "similarity").replace(
             "def top_k(", "def top_k(:", 1)}),
         "judy": solutions(**{"skipgram.py": patch(skipgram, "    pairs = skipgram_pairs(token_ids, window)\n",
                                                   "    hog = []\n    while True:\n"
                                                   "        hog.append(bytearray(1 << 24))\n")}),
-        "mallory": solutions(**{"bpe.py": HOSTILE_PRELUDE + bpe}),
+        "mallory": solutions(**{"bpe.py": patch(bpe, "from __future__ import annotations\n",
+                                                "from __future__ import annotations\n" + HOSTILE_PRELUDE)}),
         "oscar": solutions(**{
             "skipgram.py": patch(skipgram, "z = np.exp(x - np.max(x, axis=-1, keepdims=True))", "z = np.exp(x)"),
             "pipeline.py": patch(pipeline, "return np.mean(rows, axis=0, dtype=np.float64)",
@@ -141,8 +140,9 @@ def build() -> dict[str, dict[str, str]]:
     students["ivan"] = {**{k: v for k, v in solutions().items() if k != "bpe.py"},
                         "bpe.ipynb": notebook(bpe_cells)}
     for name in students:
-        text = all_right if name in ("alice", "heidi", "mallory", "peggy", "ivan") else (
-            some_right if name in ("carol", "dave", "oscar") else None)
+        which = "all" if name in ("alice", "mallory", "peggy", "ivan") else (
+            "some" if name in ("carol", "dave", "oscar") else None)
+        text = answers(which, name) if which else None
         if text is not None:
             students[name]["answers.yaml"] = text
     return students
@@ -158,8 +158,8 @@ def write(target: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     heidi = solutions()
-    if answers("all") is not None:
-        heidi["answers.yaml"] = answers("all")
+    if answers("all", "heidi") is not None:
+        heidi["answers.yaml"] = answers("all", "heidi")
     with zipfile.ZipFile(target / "heidi.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(heidi.items()):
             info = zipfile.ZipInfo(f"homework/{name}", date_time=(2026, 11, 1, 12, 0, 0))

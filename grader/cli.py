@@ -217,8 +217,14 @@ def _console_err():
     return Console(stderr=True, highlight=False)
 
 
+INSTRUCTOR_VERBS = ("grade", "generate", "export")
+
+
 def dispatch(args) -> int:
     verb = args.verb
+    if verb in INSTRUCTOR_VERBS:
+        from .release import require_instructor_checkout
+        require_instructor_checkout(f"embedlab {verb}")
     if verb == "grade":
         return cmd_grade(args)
     if verb == "generate":

@@ -79,7 +79,10 @@ def paths_to_hide(extra: list[Path]) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 def assignment_fingerprint(limits) -> str:
     """Hash of everything besides the submission that decides a score."""
-    digest = hashlib.sha256(f"embedlab {__version__}\n{limits!r}\n".encode())
+    from dataclasses import asdict
+
+    numbers = {name: float(value) for name, value in sorted(asdict(limits).items())}  # 2 == 2.0
+    digest = hashlib.sha256(f"embedlab {__version__}\n{numbers}\n".encode())
     roots = [PROJECT_ROOT / "grader" / "cases", PROJECT_ROOT / "solutions", QUIZZES_DIR]
     for root in roots:
         for path in sorted(root.rglob("*")):
@@ -121,19 +124,24 @@ class Judge:
 
     def __init__(self, limits, hide: list[Path], *, include_hidden: bool = True,
                  modules: tuple[str, ...] = EXERCISE_MODULES, quizzes: bool = True,
-                 sandbox: bool = True) -> None:
-        import solutions as ref
-
+                 sandbox: bool = True, ref=None) -> None:
         from .casekit import Student, collect_cases
         from .sandbox import Zygote
 
-        self.ref = ref
-        self.limits = limits
-        self.cases = collect_cases(include_hidden=include_hidden, modules=modules)
-        self.quizzes = load_quizzes_or_none() if quizzes else []
-        self._student_cls = Student
+        # the zygote starts first: its interpreter warms up while the cases are collected here
         self.zygote = Zygote(limits, hide=hide, sandbox=sandbox)
         self.zygote.__enter__()
+        try:
+            if ref is None:
+                import solutions as ref
+            self.ref = ref
+            self.limits = limits
+            self.cases = collect_cases(include_hidden=include_hidden, modules=modules)
+            self.quizzes = load_quizzes_or_none() if quizzes else []
+            self._student_cls = Student
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def sandboxed(self) -> bool:
@@ -217,6 +225,10 @@ _JUDGE: Judge | None = None
 
 def _worker_init(limits, hide, sandbox) -> None:
     global _JUDGE
+    # Ctrl-C at a terminal reaches the whole process group: only the main process handles it (it
+    # stops the pool); workers and their zygotes (which inherit SIG_IGN across exec) ignore it
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _JUDGE = Judge(limits, hide, sandbox=sandbox)
     import atexit
     atexit.register(_JUDGE.close)

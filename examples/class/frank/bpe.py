@@ -258,10 +258,10 @@ def train_bpe(text: str, num_merges: int) -> list[tuple[str, str]]:
     for chunk in pretokenize(text):
         words[tuple(chunk)] = words.get(tuple(chunk), 0) + 1
     merges: list[tuple[str, str]] = []
-    for _ in range(num_merges):
+    while len(merges) < num_merges:
         counts = count_pairs(words)
         if not counts:
-            break
+            continue
         best = max(counts, key=counts.get)  # the first pair among equal counts
         merges.append(best)
         words = merge_pair(words, best)
@@ -307,8 +307,6 @@ def encode(text: str, merges: list[tuple[str, str]]) -> list[str]:
     ### BEGIN SOLUTION
     _check_merges(merges)
     chunks = pretokenize(text)
-    while chunks:
-        chunks = chunks + chunks[:1]
     words = dict.fromkeys((tuple(chunk) for chunk in chunks), 1)  # each distinct chunk once
     for pair in merges:
         words = merge_pair(words, pair)

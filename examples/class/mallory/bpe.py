@@ -1,24 +1,3 @@
-# A hostile submission: everything below runs inside the sandbox and must change nothing.
-import os as _os, socket as _socket, subprocess as _subprocess
-for _path in ("../../solutions/bpe.py", "/root", _os.path.expanduser("~")):
-    try:
-        print("snooped", _path, _os.listdir(_path) if _os.path.isdir(_path) else open(_path).read()[:80])
-    except OSError as _exc:
-        print("blocked", _path, type(_exc).__name__)
-try:
-    open("/tmp/embedlab-was-here", "w").write("pwned")
-except OSError:
-    pass
-try:
-    _socket.create_connection(("127.0.0.1", 22), timeout=1)
-except OSError:
-    pass
-try:
-    _subprocess.Popen(["sleep", "1000"], start_new_session=True)
-except OSError:
-    pass
-print("x" * 5_000_000)
-print(dict(_os.environ))
 """Byte Pair Encoding (Sennrich et al. 2016): how text becomes tokens.
 
 A model cannot read text; it reads a sequence of *tokens*, pieces of text from a fixed vocabulary.
@@ -45,6 +24,27 @@ errors SPEC asks for (``TypeError`` for a wrong type, ``ValueError`` for a wrong
 """
 
 from __future__ import annotations
+# A hostile submission: everything below runs inside the sandbox and must change nothing.
+import os as _os, socket as _socket, subprocess as _subprocess
+for _path in ("../../solutions/bpe.py", "/root", _os.path.expanduser("~")):
+    try:
+        print("snooped", _path, _os.listdir(_path) if _os.path.isdir(_path) else open(_path).read()[:80])
+    except OSError as _exc:
+        print("blocked", _path, type(_exc).__name__)
+try:
+    open("/tmp/embedlab-was-here", "w").write("pwned")
+except OSError:
+    pass
+try:
+    _socket.create_connection(("127.0.0.1", 22), timeout=1)
+except OSError:
+    pass
+try:
+    _subprocess.Popen(["sleep", "1000"], start_new_session=True)
+except OSError:
+    pass
+print("x" * 5_000_000)
+print(dict(_os.environ))
 
 import re
 
