@@ -90,6 +90,7 @@ class _Recorder:
     """The backend of the recording student: the reference, with every call and value noted."""
 
     def __init__(self, ref: Any) -> None:
+        self.ref = ref
         self.inner = casekit.InProcessBackend({m: getattr(ref, m) for m in EXERCISE_MODULES})
         self.calls: list[CallRecord] = []
         self.checks: list[Check] = []
@@ -120,25 +121,68 @@ class _Recorder:
                     self.trace(item, (index, ("arg", k)))
         return outcome
 
+    # --- checks made inside a case module's own helper (``expect_cosine_range(got)``) ----------
+    def helper_call(self, frame: Any) -> Check | None:
+        """The case-module helper the check runs in, as one check of its own; None if there is none.
+
+        A helper is a top-level function of a case module, other than a case, whose arguments are
+        plain values (a helper given ``student`` or ``ref`` runs the case itself, and its checks
+        are taken one by one). The outermost one counts; checks inside it are not noted again.
+        """
+        found = None
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            code = frame.f_code
+            if not module.startswith(casekit.CASES_PACKAGE + "."):
+                break
+            if code.co_name.startswith("test"):
+                break
+            function = frame.f_globals.get(code.co_name)
+            if getattr(function, "__code__", None) is code:
+                names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+                values = [frame.f_locals.get(n) for n in names]
+                if not any(isinstance(v, casekit.Student) or v is self.ref or isinstance(v, casekit._ModuleProxy)
+                           for v in values):
+                    found = (id(frame), module, code.co_name, values)
+            frame = frame.f_back
+        if found is None:
+            return None
+        key, module, name, values = found
+        for check in self.checks:
+            if check.kind == "helper" and check.options.get("frame") == key:
+                return check
+        check = Check("helper", options={"frame": key, "module": module, "name": name, "args": values},
+                      after_calls=len(self.calls))
+        self.keep.append(values)
+        self.checks.append(check)
+        return check
+
     # --- the watched helpers ------------------------------------------------------------------
     def watched(self, name: str, original: Any) -> Any:
         recorder = self
 
+        def inside_helper() -> bool:
+            return recorder.helper_call(sys._getframe(2)) is not None
+
         def expect_equal(got, expected, **options):
-            recorder.checks.append(Check("equal", got, expected, options, after_calls=len(recorder.calls)))
+            if not inside_helper():
+                recorder.checks.append(Check("equal", got, expected, options, after_calls=len(recorder.calls)))
             return original(got, expected, **options)
 
         def expect_close(got, expected, **options):
-            recorder.checks.append(Check("close", got, expected, options, after_calls=len(recorder.calls)))
+            if not inside_helper():
+                recorder.checks.append(Check("close", got, expected, options, after_calls=len(recorder.calls)))
             return original(got, expected, **options)
 
         def expect_unchanged(before, after, **options):
-            recorder.checks.append(Check("unchanged", after, before, options, after_calls=len(recorder.calls)))
+            if not inside_helper():
+                recorder.checks.append(Check("unchanged", after, before, options, after_calls=len(recorder.calls)))
             return original(before, after, **options)
 
         def expect_raises(error, fn, *args, **kwargs):
             check = Check("raises", error=error)
-            recorder.checks.append(check)
+            if not inside_helper():
+                recorder.checks.append(check)
             first = len(recorder.calls)
             try:
                 return original(error, fn, *args, **kwargs)
@@ -147,7 +191,8 @@ class _Recorder:
                 check.after_calls = len(recorder.calls)
 
         def expect_that(ok, **options):
-            recorder.checks.append(Check("that", options=options, after_calls=len(recorder.calls)))
+            if not inside_helper():
+                recorder.checks.append(Check("that", options=options, after_calls=len(recorder.calls)))
             return original(ok, **options)
 
         def unpack(got, n, **options):
@@ -206,6 +251,7 @@ class CaseCode:
     spec: casekit.CaseSpec
     lines: list[str]
     approximated: bool        # some check was replaced by "same result as the reference"
+    helpers: set[tuple[str, str]] = field(default_factory=set)   # case-module helpers the lines call
 
 
 def case_code(trace: CaseTrace, ref: Any) -> CaseCode:
@@ -225,6 +271,7 @@ class _Writer:
         self.names: dict[str, int] = {}
         self.done: dict[int, dict[Any, str]] = {}    # call index -> {path or ("arg", k): expression}
         self.needs_args: dict[int, set[int]] = {}    # call index -> argument positions used by checks
+        self.helpers: set[tuple[str, str]] = set()    # (case module, function) the code calls
 
     # --- which call a value came from -----------------------------------------------------------
     def origin(self, value: Any) -> tuple[int, tuple] | None:
@@ -261,6 +308,15 @@ class _Writer:
             elif check.kind == "raises":
                 if check.call is None or self.trace.calls[check.call].module != self.module:
                     continue
+            elif check.kind == "helper":
+                traced = [self.origin(v) for v in check.options["args"]]
+                if not any(traced) or check.options["name"] in nbchecks.__all__:
+                    approximated = True
+                    continue
+                check.call = next(t for t in traced if t)[0]
+                check.options["traced"] = traced
+                self.helpers.add((check.options["module"], check.options["name"]))
+                covered.update(t[0] for t in traced if t)
             else:  # expect_that: a property of values the case computed
                 approximated = True
                 continue
@@ -282,15 +338,21 @@ class _Writer:
         checks = self.plan()
         uses: dict[int, int] = {}
         for check in checks:
-            uses[check.call] = uses.get(check.call, 0) + 1
-            where = self.origin(check.got) if check.kind in ("equal", "close", "unchanged") else None
-            if where and where[1] and where[1][0] == "arg":
-                self.needs_args.setdefault(check.call, set()).add(where[1][1])
+            if check.kind == "helper":
+                wheres = [t for t in check.options["traced"] if t]
+            elif check.kind in ("equal", "close", "unchanged"):
+                wheres = [self.origin(check.got)]
+            else:
+                wheres = [(check.call, ())]
+            for where in wheres:
+                uses[where[0]] = uses.get(where[0], 0) + 1
+                if where[1] and where[1][0] == "arg":
+                    self.needs_args.setdefault(where[0], set()).add(where[1][1])
             if check.kind == "fallback" and self.trace.calls[check.call].keep_args:
                 self.needs_args.setdefault(check.call, set()).update(range(len(self.trace.calls[check.call].args)))
         for check in checks:
             self.write_check(check, inline_ok=uses[check.call] == 1 and check.call not in self.needs_args)
-        return CaseCode(self.trace.spec, self.lines, self.approximated)
+        return CaseCode(self.trace.spec, self.lines, self.approximated, self.helpers)
 
     # --- code -----------------------------------------------------------------------------------
     def literal(self, value: Any, indent: int = 0) -> str:
@@ -404,6 +466,17 @@ class _Writer:
             return
         if check.kind == "fallback":
             self.write_fallback(call)
+            return
+        if check.kind == "helper":
+            parts = []
+            for value, where in zip(check.options["args"], check.options["traced"]):
+                if where is None:
+                    parts.append(self.literal(value, indent=1))
+                elif inline_ok and not where[1] and sum(1 for t in check.options["traced"] if t) == 1:
+                    parts.append(self.call_source(self.trace.calls[where[0]]))
+                else:
+                    parts.append(self.expression(where[0], where[1], self.ensure_call(where[0])))
+            self.emit(check.options["name"], parts)
             return
         path = self.origin(check.got)[1]
         if check.kind == "unchanged":

@@ -151,8 +151,9 @@ def _import_line(node: ast.stmt, name: str) -> str:
     return f"from {node.module} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
 
 
-def standalone(module_name: str) -> str:
-    """The source of ``module_name`` with each ``# embedlab: inline`` import replaced (see above)."""
+def standalone(module_name: str, extra: list[tuple[str, str]] = ()) -> str:
+    """The source of ``module_name`` with each ``# embedlab: inline`` import replaced (see above);
+    ``extra`` names more ``(module, name)`` definitions to inline there."""
     path = Path(importlib.import_module(module_name).__file__)
     lines = path.read_text(encoding="utf-8").splitlines()
     wanted: list[tuple[str, str]] = []
@@ -169,6 +170,7 @@ def standalone(module_name: str) -> str:
                 kept.append("")   # where the inlined code goes
         else:
             kept.append(line)
+    wanted += [item for item in extra if item not in wanted]
     if first is None:
         return "\n".join(lines) + "\n"
     banner = ("# --- inlined from embedlab (" + ", ".join(sorted({m for m, _ in wanted})) +

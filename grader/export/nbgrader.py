@@ -201,6 +201,7 @@ class CaseCells:
     approximated: list[str] = field(default_factory=list)  # case names
     points: float = 0.0
     count: int = 0
+    helpers: set[tuple[str, str]] = field(default_factory=set)   # case-module checks the cells call
 
 
 def case_cells() -> CaseCells:
@@ -219,6 +220,7 @@ def case_cells() -> CaseCells:
         if code.approximated:
             made.approximated.append(spec.name)
         made.by_function.setdefault((spec.module, spec.function), []).append((spec, code.lines))
+        made.helpers |= code.helpers
         made.points += float(spec.points)
         made.count += 1
     return made
@@ -252,7 +254,7 @@ def module_cells(module: str, source: ModuleSource, cases: CaseCells, *, layout:
                                    "Fill in each function where it says `YOUR CODE HERE`, then run the test "
                                    "cell below it. Hidden tests are added when your notebook is graded."))
     if with_checks_import:
-        cells.append(checks_import_cell())
+        cells.append(checks_import_cell(cases.helpers))
     written: set[str] = set()
     for part in source.parts:
         if part.kind == "header":
@@ -273,9 +275,9 @@ def module_cells(module: str, source: ModuleSource, cases: CaseCells, *, layout:
     return cells
 
 
-def checks_import_cell():
+def checks_import_cell(helpers: set[tuple[str, str]] = frozenset()):
     from . import nbchecks
-    names = ", ".join(nbchecks.__all__)
+    names = ", ".join([*nbchecks.__all__, *sorted(name for _, name in helpers)])
     source = (f"# Run this cell first. The tests below use these checks ({CHECKS_FILE}, next to this notebook).\n"
               f"from embedlab_checks import {names}")
     return code_cell("embedlab-checks", source, module=None, locked=True)
@@ -348,7 +350,7 @@ def export_course(course_dir: Path, *, layout: str = "per-module") -> CourseRepo
                                "One notebook, five parts in lesson order: " +
                                ", ".join(f"`{m}`" for m in EXERCISE_MODULES) +
                                ". Run the cells from the top: later parts use the functions of earlier ones."),
-                 checks_import_cell()]
+                 checks_import_cell(cases.helpers)]
         for m in EXERCISE_MODULES:
             cells += module_cells(m, modules[m], cases, layout=layout, lesson=lessons.get(m, ""),
                                   with_checks_import=False)
@@ -365,7 +367,7 @@ def export_course(course_dir: Path, *, layout: str = "per-module") -> CourseRepo
         nbformat.validate(notebook)
         written.append(_write(source_dir / name, nbformat.writes(notebook) + "\n"))
     written.append(_write(source_dir / CHECKS_FILE, f"{GENERATED} from grader/export/nbchecks.py.\n"
-                          + standalone("grader.export.nbchecks")))
+                          + standalone("grader.export.nbchecks", sorted(cases.helpers))))
     written.append(_write(config, nbgrader_config()))
     written.append(_write(course_dir / "README.md", course_readme(layout, list(notebooks))))
     return CourseReport(course_dir, layout, list(notebooks), cases.count, cases.points, cases.skipped,
