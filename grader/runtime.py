@@ -64,6 +64,7 @@ _NotImplementedError = NotImplementedError
 _MemoryError = MemoryError
 _json_loads = json.loads
 _json_dumps = json.dumps
+_encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=True).encode
 
 
 # ------------------------------------------------------------------------------------------------
@@ -214,6 +215,10 @@ class _Capture(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
+
+    def reset(self) -> None:
+        self._parts.clear()
+        self.truncated = False
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -386,18 +391,18 @@ class _Channel:
 
     def send(self, message: dict) -> None:
         try:
-            body = _json_dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
+            body = _encode_json(message).encode("utf-8")
         except ValueError as exc:  # an int past Python's 4300-digit limit for str()
             for key in ("value", "args", "kwargs"):
                 if key in message:
                     message[key] = _unsendable(None, exc)
-            body = _json_dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
+            body = _encode_json(message).encode("utf-8")
         if len(body) > wire.MAX_MESSAGE_BYTES - 4096:
             too_large = wire.to_plain(wire.Opaque("?", f"too large to send ({len(body)} bytes)"))
             for key in ("value", "args", "kwargs"):
                 if key in message:
                     message[key] = too_large
-            body = _json_dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
+            body = _encode_json(message).encode("utf-8")
         self._sock.sendall(wire.FRAME_HEADER.pack(len(body)) + body)
 
 
@@ -449,12 +454,14 @@ class _Server:
         self.directory = directory
         self.modules: dict[str, types.ModuleType] = {}
         self.budget = _OutputBudget(0)
+        self.capture = _Capture(self.budget)
 
     # -- loading --------------------------------------------------------------------------------
     def load(self, start: dict) -> None:
         sources: dict[str, str] = start["modules"]
         skipped: dict[str, str] = start.get("skip", {})
         self.budget = _OutputBudget(start.get("output_budget", 0))
+        self.capture = _Capture(self.budget)
         for name, source in sources.items():
             if name not in skipped:
                 with open(os.path.join(self.directory, name + ".py"), "w", encoding="utf-8") as fh:
@@ -499,26 +506,35 @@ class _Server:
                 self.channel.send({"id": request.get("id"), "kind": "memory", "msg": "MemoryError"})
 
     def call(self, request: dict) -> dict:
+        """Run one request; the hot path of grading, so kept plain."""
         reply: dict[str, Any] = {"id": request["id"]}
         module = self.modules.get(request["module"])
         function = getattr(module, request["function"], None) if module is not None else None
         if not callable(function):
             reply.update(kind="missing", msg=f"{request['module']}.{request['function']} is not defined")
             return reply
-        args = tuple(_resolve_functions(a) for a in wire.from_plain(request["args"]))
-        kwargs = {k: _resolve_functions(v) for k, v in wire.from_plain(request["kwargs"]).items()}
+        args = wire.from_plain(request["args"])
+        kwargs = wire.from_plain(request["kwargs"])
+        if request.get("named"):
+            args = tuple(_resolve_functions(a) for a in args)
+            kwargs = {k: _resolve_functions(v) for k, v in kwargs.items()}
         value = None
-        with _captured(self.budget) as capture:
-            try:
-                value = function(*args, **kwargs)
-                reply["kind"] = "ok"
-            except _NotImplementedError as exc:
-                reply.update(kind="not_attempted", msg=_safe_str(exc))
-            except _MemoryError:
-                reply.update(kind="memory", msg="MemoryError")
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt are results too
-                reply.update(_describe(exc))
-                del exc
+        capture = self.capture
+        capture.reset()
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = capture
+        try:
+            value = function(*args, **kwargs)
+            reply["kind"] = "ok"
+        except _NotImplementedError as exc:
+            reply.update(kind="not_attempted", msg=_safe_str(exc))
+        except _MemoryError:
+            reply.update(kind="memory", msg="MemoryError")
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are results too
+            reply.update(_describe(exc))
+            del exc
+        finally:
+            sys.stdout, sys.stderr = saved
         reply["out"] = capture.take()
         reply["trunc"] = capture.truncated
         if reply["kind"] == "ok":

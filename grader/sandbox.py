@@ -131,9 +131,9 @@ class Limits:
     output_bytes: int = 1 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
-    """What happened in one call of a student's function.
+    """What happened in one call of a student's function (treat it as read-only).
 
     ``kind`` is one of :data:`KINDS`; ``value`` is the decoded result (kind ``ok``); ``args`` and
     ``kwargs`` the arguments after the call (``keep_args=True``); for ``raised``, ``type_name`` is
@@ -200,12 +200,19 @@ class _Garbled(Exception):
     """The child sent something that is not a well-formed frame."""
 
 
+#: a blocking recv or send on the call socket returns after this at the latest, so that deadlines
+#: and the status socket are looked at; a prompt reply costs one syscall, not a poll and a recv
+_SLICE = struct.pack("ll", 0, 50_000)  # struct timeval: 50 ms
+
+
 class _Proc:
     """The judge's ends of one child's call socket and status socket."""
 
     def __init__(self, call: socket.socket, status: socket.socket) -> None:
         self.call, self.status = call, status
-        call.setblocking(False)
+        call.setblocking(True)
+        call.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _SLICE)
+        call.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _SLICE)
         status.setblocking(False)
         self.rbuf = bytearray()
         self.sbuf = bytearray()
@@ -220,20 +227,21 @@ class _Proc:
 
     # -- reading -------------------------------------------------------------------------------
     def _read_call(self) -> None:
-        while not self.call_eof:
-            try:
-                data = self.call.recv(1 << 20)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self.call_eof = True
-                self.poller.unregister(self.call)
-                return
+        """One recv: what is there, or whatever arrives within one slice."""
+        if self.call_eof:
+            return
+        try:
+            data = self.call.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):  # the slice ran out
+            self._read_status()
+            return
+        except OSError:
+            data = b""
+        if data:
             self.rbuf += data
-            if len(self.rbuf) > wire.MAX_MESSAGE_BYTES + wire.FRAME_HEADER.size:
-                return  # _take_frame refuses it
+        else:
+            self.call_eof = True
+            self.poller.unregister(self.call)
 
     def _read_status(self) -> None:
         while not self.status_eof:
@@ -275,37 +283,40 @@ class _Proc:
         return self.call_eof or self.report is not None or (self.status_eof and self.a_pid is None)
 
     def next_frame(self, deadline: float) -> dict | _Timeout | _Died:
-        """The next frame from B, or DIED, or TIMEOUT at the deadline; may raise _Garbled."""
+        """The next frame from B, or DIED, or TIMEOUT at the deadline (give or take one slice);
+        may raise _Garbled."""
         while True:
             frame = _take_frame(self.rbuf)
             if frame is not None:
                 return frame
             if self.dead:
-                self._read_call()  # whatever B wrote before it died
+                self.call.setblocking(False)
+                while not self.call_eof:  # whatever B wrote before it died
+                    size = len(self.rbuf)
+                    self._read_call()
+                    if len(self.rbuf) == size:
+                        break
                 frame = _take_frame(self.rbuf)
                 return DIED if frame is None else frame
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= deadline:
                 return TIMEOUT
-            self._pump(left)
+            self._read_call()
 
     def send(self, data: bytes, deadline: float) -> _Timeout | _Died | None:
         view = memoryview(data)
         while view:
             try:
                 sent = self.call.send(view)
-            except (BlockingIOError, InterruptedError):
+            except (BlockingIOError, InterruptedError):  # the slice ran out: B is not reading
                 sent = 0
+                self._read_status()
+                if self.dead:
+                    return DIED
+                if time.monotonic() >= deadline:
+                    return TIMEOUT
             except OSError:
                 return DIED
             view = view[sent:]
-            if view:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return TIMEOUT
-                poller = select.poll()
-                poller.register(self.call, select.POLLOUT)
-                poller.poll(max(0, int(left * 1000) + 1))
         return None
 
     # -- ending --------------------------------------------------------------------------------
@@ -589,16 +600,15 @@ class Child:
         self.close()
 
     # -- the budget ----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _billing(self):
-        """Time inside counts against ``submission_seconds`` (nesting counts once)."""
+    def _start_billing(self) -> bool:
+        """Time from here to :meth:`_stop_billing` counts against ``submission_seconds``."""
         if self._billing_since is not None:
-            yield
-            return
+            return False  # already counting (a nested entry point)
         self._billing_since = time.monotonic()
-        try:
-            yield
-        finally:
+        return True
+
+    def _stop_billing(self, started: bool) -> None:
+        if started:
             self._spent += time.monotonic() - self._billing_since
             self._billing_since = None
 
@@ -617,18 +627,23 @@ class Child:
         return self._spent
 
     # -- loading -------------------------------------------------------------------------------
+    def _loaded_now(self) -> None:
+        started = self._start_billing()
+        try:
+            self._ensure_loaded()
+        finally:
+            self._stop_billing(started)
+
     @property
     def load_errors(self) -> dict[str, str]:
         """module -> why it could not be loaded (syntax error, exception at import, missing...)."""
-        with self._billing():
-            self._ensure_loaded()
+        self._loaded_now()
         return dict(self._load_errors)
 
     @property
     def load_output(self) -> str:
         """What the modules printed while being imported."""
-        with self._billing():
-            self._ensure_loaded()
+        self._loaded_now()
         return self._load_output
 
     def _discard(self) -> None:
@@ -759,15 +774,19 @@ class Child:
         """
         if self._closed:
             raise SandboxError("this child is closed")
-        kwargs = dict(kwargs or {})
-        _check_functions(args, kwargs)
-        request = {"module": module, "function": function, "args": wire.to_plain(tuple(args)),
-                   "kwargs": wire.to_plain(kwargs), "keep_args": bool(keep_args)}
+        args = tuple(args)
+        kwargs = dict(kwargs) if kwargs else {}
+        request = {"module": module, "function": function, "args": wire.to_plain(args),
+                   "kwargs": wire.to_plain(kwargs) if kwargs else _NO_KWARGS, "keep_args": bool(keep_args)}
+        if _names_functions(args, kwargs):
+            request["named"] = True
         case_limit = self._limits.case_seconds if timeout is None else float(timeout)
-        with self._billing():
+        started = self._start_billing()
+        try:
             if self._budget_left() <= 0:
                 return self._over_budget()
-            self._ensure_loaded()
+            if not self._ready:
+                self._ensure_loaded()
             if module not in self._loaded:
                 return Outcome("missing", message=self._load_errors.get(
                     module, f"{module}.py was not submitted"))
@@ -775,6 +794,8 @@ class Child:
             if left <= 0:
                 return self._over_budget()
             return self._round_trip(request, min(case_limit, left), left < case_limit, case_limit)
+        finally:
+            self._stop_billing(started)
 
     def _round_trip(self, request: dict, limit: float, by_budget: bool, case_limit: float) -> Outcome:
         assert self._proc is not None
@@ -847,10 +868,18 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _check_functions(args: Iterable, kwargs: dict) -> None:
-    from grader.runtime import FUNCTIONS
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, wire.NamedFunction) and value.name not in FUNCTIONS:
-            raise ValueError(f"no function named {value.name!r} in grader.runtime.FUNCTIONS")
+_NO_KWARGS = wire.to_plain({})
+
+
+def _names_functions(args: tuple, kwargs: dict) -> bool:
+    """Do the arguments hold named functions? (Unknown names are the caller's bug: ValueError.)"""
+    named = False
+    for value in args + tuple(kwargs.values()) if kwargs else args:
+        if type(value) is wire.NamedFunction:
+            from grader.runtime import FUNCTIONS
+            if value.name not in FUNCTIONS:
+                raise ValueError(f"no function named {value.name!r} in grader.runtime.FUNCTIONS")
+            named = True
+    return named
 
 

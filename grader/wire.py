@@ -140,10 +140,14 @@ def encode(value: Any) -> bytes:
     return dumps(to_plain(value))
 
 
+#: one encoder for every message (``json.dumps`` with options builds a new one each call)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True)
+
+
 def dumps(tree: Any) -> bytes:
     """UTF-8 JSON bytes of a tree from :func:`to_plain`."""
     try:
-        return json.dumps(tree, separators=(",", ":"), allow_nan=True).encode("utf-8")
+        return _ENCODER.encode(tree).encode("utf-8")
     except ValueError as exc:  # an int past Python's 4300-digit limit for str()
         raise WireError(f"cannot be written as JSON: {exc}"[:200]) from exc
 
