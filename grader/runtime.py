@@ -462,13 +462,17 @@ class _Server:
         skipped: dict[str, str] = start.get("skip", {})
         self.budget = _OutputBudget(start.get("output_budget", 0))
         self.capture = _Capture(self.budget)
-        for name, source in sources.items():
-            if name not in skipped:
-                with open(os.path.join(self.directory, name + ".py"), "w", encoding="utf-8") as fh:
-                    fh.write(source)
-        present = {name for name in sources if name not in skipped}
         absent = {name: "was not submitted" for name in EXERCISE_MODULES if name not in sources}
         absent.update(skipped)
+        for name, source in sources.items():
+            if name in absent:
+                continue
+            try:
+                with open(os.path.join(self.directory, name + ".py"), "w", encoding="utf-8") as fh:
+                    fh.write(source)
+            except (OSError, UnicodeError) as exc:  # e.g. a lone surrogate; 1 MiB files fit
+                absent[name] = f"could not be written for loading ({type(exc).__name__})"
+        present = {name for name in sources if name not in absent}
         finder = _install_package(self.directory, present, absent)
         errors = dict(absent)
         order = [n for n in EXERCISE_MODULES if n in present] + sorted(present - set(EXERCISE_MODULES))

@@ -791,7 +791,7 @@ class Child:
                 return Outcome("missing", message=self._load_errors.get(
                     module, f"{module}.py was not submitted"))
             left = self._budget_left()
-            if left <= 0:
+            if left <= 0 or self._proc is None:  # no child: loading used up the budget
                 return self._over_budget()
             return self._round_trip(request, min(case_limit, left), left < case_limit, case_limit)
         finally:

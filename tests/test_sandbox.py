@@ -276,6 +276,12 @@ def test_a_module_that_hangs_or_crashes_at_import_is_skipped(spawn):
     assert "imported" in child.load_output
 
 
+def test_a_source_that_cannot_be_written_is_a_load_error_not_a_sandbox_error(spawn):
+    child = spawn({"bpe": 'x = "\udcff"\n', "lookup": "def f():\n    return 1\n"})
+    assert "could not be written" in child.load_errors["bpe"]
+    assert child.call("lookup", "f").value == 1
+
+
 # ------------------------------------------------------------------------------------------------
 # hostile: time, memory, output
 # ------------------------------------------------------------------------------------------------
