@@ -32,6 +32,8 @@ GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_ou
 GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output",
                    "output_format", "tags", "visibility", "extra_data"}
 SID = "s1234567"
+#: generous limits, the same for the autograder and the engine: a loaded machine must not time a case out
+SLOW = Limits(case_seconds=60.0, submission_seconds=900.0)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,8 @@ def test_run_autograder_grades_like_the_engine(bundle, tmp_path):
     (root / "submission_metadata.json").write_text(json.dumps({
         "id": 123, "created_at": "2026-11-20T10:00:00Z", "assignment": {"total_points": 100.0},
         "users": [{"email": "ada@example.edu", "id": 7, "name": "Ada", "sid": SID}], "previous_submissions": []}))
-    env = dict(os.environ, EMBEDLAB_AUTOGRADER_ROOT=str(root), EMBEDLAB_PYTHON=sys.executable)
+    env = dict(os.environ, EMBEDLAB_AUTOGRADER_ROOT=str(root), EMBEDLAB_PYTHON=sys.executable,
+               EMBEDLAB_CASE_SECONDS=str(SLOW.case_seconds), EMBEDLAB_SUBMISSION_SECONDS=str(SLOW.submission_seconds))
     setup = subprocess.run([str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
     assert setup.returncode == 0, setup.stderr
     run = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
@@ -112,7 +115,7 @@ def test_run_autograder_grades_like_the_engine(bundle, tmp_path):
     # the engine itself, on the same files under the same student ID
     class_dir, out = tmp_path / "class", tmp_path / "out"
     shutil.copytree(root / "submission", class_dir / SID)
-    grade_class(class_dir, out, jobs=1, limits=Limits())
+    grade_class(class_dir, out, jobs=1, limits=SLOW)
     direct = json.loads((out / SID / "results.json").read_text())
     assert results["score"] == direct["score"]
     assert [(t["name"], t["score"]) for t in results["tests"]] == [(t["name"], t["score"]) for t in direct["tests"]]
@@ -122,6 +125,18 @@ def test_run_autograder_grades_like_the_engine(bundle, tmp_path):
     assert by_part["lookup"] == 0 and by_part["bpe"] > 0
     quizzes = [t for t in results["tests"] if t["name"].startswith("quiz.")]
     assert quizzes and all(t["status"] == "passed" for t in quizzes)   # the variants of SID
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    from grader.export.gradescope_run import limits_from_environment
+
+    assert limits_from_environment() == Limits()
+    monkeypatch.setenv("EMBEDLAB_CASE_SECONDS", "2.5")
+    monkeypatch.setenv("EMBEDLAB_MEMORY_MB", "512")
+    assert limits_from_environment() == Limits(case_seconds=2.5, memory_bytes=512 << 20)
+    monkeypatch.setenv("EMBEDLAB_SUBMISSION_SECONDS", "soon")
+    with pytest.raises(ValueError, match="EMBEDLAB_SUBMISSION_SECONDS"):
+        limits_from_environment()
 
 
 def test_student_id_comes_from_the_metadata():

@@ -388,29 +388,32 @@ class _Writer:
             return []
 
     def arguments(self, call: CallRecord, variables_for: set[int] = frozenset()) -> tuple[list[str], dict[int, str]]:
-        """The call's argument list as source; positions in ``variables_for`` (and values too long
-        to inline) are assigned to variables named after the parameters first."""
+        """The call's argument list as source. Arguments in ``variables_for`` (checks name them),
+        long or multi-line ones, and then the longest until the call fits on a line are first
+        assigned to variables named after the function's parameters."""
         names = self.parameter_names(call)
+        values = [_sent(v, call.sent_args[k]) for k, v in enumerate(call.args)]
+        values += [_sent(v, call.sent_kwargs[key]) for key, v in call.kwargs.items()]
+        labels = [names[k] if k < len(names) else f"arg{k + 1}" for k in range(len(call.args))] + list(call.kwargs)
+        texts = [self.literal(v) for v in values]
+        chosen = {k for k, text in enumerate(texts) if k in variables_for or len(text) > 60 or "\n" in text}
+
+        def width() -> int:
+            return len(call.function) + 2 + sum(len(labels[k]) + 2 if k in chosen else len(t) + 2
+                                                for k, t in enumerate(texts))
+
+        while width() > 76 and len(chosen) < len(texts):
+            chosen.add(max((k for k in range(len(texts)) if k not in chosen), key=lambda k: len(texts[k])))
         parts: list[str] = []
         variables: dict[int, str] = {}
-        for k, value in enumerate(call.args):
-            value = _sent(value, call.sent_args[k])
-            text = self.literal(value)
-            if k in variables_for or len(text) > 60 or "\n" in text:
-                variable = self.name(names[k] if k < len(names) else f"arg{k + 1}")
-                self.assign(variable, value)
-                variables[k] = variable
-                parts.append(variable)
-            else:
-                parts.append(text)
-        for key, value in call.kwargs.items():
-            value = _sent(value, call.sent_kwargs[key])
-            text = self.literal(value)
-            if len(text) > 60 or "\n" in text:
-                variable = self.name(key)
-                self.assign(variable, value)
+        for k, (label, value, text) in enumerate(zip(labels, values, texts)):
+            if k in chosen and not (len(text) <= 12 and k not in variables_for):
+                variable = self.name(label)
+                self.lines.append(f"{variable} = {self.literal(value)}")
                 text = variable
-            parts.append(f"{key}={text}")
+                if k < len(call.args):
+                    variables[k] = variable
+            parts.append(text if k < len(call.args) else f"{label}={text}")
         return parts, variables
 
     def assign(self, variable: str, value: Any) -> None:

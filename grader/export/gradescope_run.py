@@ -8,6 +8,10 @@ between Gradescope and a test::
 
     EMBEDLAB_AUTOGRADER_ROOT   the /autograder folder (default /autograder)
 
+and the limits, as ``embedlab grade``'s options set them (defaults: SPEC 7's)::
+
+    EMBEDLAB_CASE_SECONDS, EMBEDLAB_SUBMISSION_SECONDS, EMBEDLAB_MEMORY_MB
+
 The student ID (it picks quiz variants, as ``embedlab quiz --id`` does) comes from
 ``submission_metadata.json``: the first user's ``sid``, else the e-mail address, when it is a valid
 embedlab ID (SPEC 7); else ``student``. A submission uploaded as a single ``.zip`` is read like a
@@ -16,6 +20,7 @@ zip in a class folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -29,6 +34,28 @@ FALLBACK_ID = "student"
 
 def autograder_root() -> Path:
     return Path(os.environ.get(ROOT_ENV) or DEFAULT_ROOT)
+
+
+def limits_from_environment():
+    """:class:`grader.sandbox.Limits`, with what the environment variables above change."""
+    from ..sandbox import Limits
+
+    limits = Limits()
+    changes = {}
+    for variable, field, scale in (("EMBEDLAB_CASE_SECONDS", "case_seconds", 1.0),
+                                   ("EMBEDLAB_SUBMISSION_SECONDS", "submission_seconds", 1.0),
+                                   ("EMBEDLAB_MEMORY_MB", "memory_bytes", float(1 << 20))):
+        text = os.environ.get(variable)
+        if not text:
+            continue
+        try:
+            value = float(text) * scale
+        except ValueError:
+            raise ValueError(f"{variable}={text!r} is not a number") from None
+        if not value > 0:
+            raise ValueError(f"{variable}={text!r} must be more than 0")
+        changes[field] = int(value) if field == "memory_bytes" else value
+    return dataclasses.replace(limits, **changes) if changes else limits
 
 
 def student_id(metadata: dict) -> str:
@@ -66,13 +93,12 @@ def grade(root: Path) -> dict:
     """Grade ``root/submission``; returns Gradescope's results.json as a dict."""
     from ..engine import Judge, paths_to_hide
     from ..results import SubmissionResult
-    from ..sandbox import Limits
     from ..submission import read_submission
 
     started = time.monotonic()
     student = student_id(read_metadata(root / "submission_metadata.json"))
     sub = read_submission(student, [submission_entry(root / "submission")])
-    judge = Judge(Limits(), hide=paths_to_hide([root]))
+    judge = Judge(limits_from_environment(), hide=paths_to_hide([root]))
     try:
         result: SubmissionResult = judge.grade(sub)
     finally:

@@ -29,6 +29,8 @@ from ..wire import NamedFunction
 MAX_LITERAL_ELEMENTS = 64
 WIDTH = 100
 INDENT = "    "
+#: items of a long container up to this long share lines, longer ones get a line each
+SHORT_ITEM = 40
 
 
 class Unrenderable(ValueError):
@@ -115,24 +117,31 @@ class _Renderer:
             dtype = _dtype_source(value.dtype)
             rows = [inner + _nested(row) + "," for row in value]
             return "np.array([\n" + "\n".join(rows) + f"\n{pad}]{', dtype=' + dtype if dtype else ''})"
-        if type(value) is dict:
-            items = [f"{inner}{self.render(k, indent + 1)}: {self.render(v, indent + 1)}," for k, v in value.items()]
-            return "{\n" + "\n".join(items) + f"\n{pad}}}"
         if type(value) in (set, frozenset):
             return self.flat(value)
-        open_, close = ("[", "]") if type(value) is list else ("(", ")")
-        if all(not isinstance(v, (list, tuple, dict, set, frozenset, np.ndarray)) for v in value):
-            # scalars: filled into lines like text
-            lines, line = [], inner
-            for text in (self.flat(v) + "," for v in value):
-                if line.strip() and len(line) + 1 + len(text) > self.width:
-                    lines.append(line)
-                    line = inner
-                line += (" " if line.strip() else "") + text
-            items = lines + [line]
+        if type(value) is dict:
+            open_, close = "{", "}"
+            flat = [f"{self.flat(k)}: {self.flat(v)}" for k, v in value.items()]
+        else:
+            open_, close = ("[", "]") if type(value) is list else ("(", ")")
+            flat = [self.flat(v) for v in value]
+        if all(len(item) <= SHORT_ITEM for item in flat):
+            items = self.filled(flat, inner)     # short items: filled into lines like text
+        elif type(value) is dict:
+            items = [f"{inner}{self.render(k, indent + 1)}: {self.render(v, indent + 1)},"
+                     for k, v in value.items()]
         else:
             items = [f"{inner}{self.render(v, indent + 1)}," for v in value]
         return open_ + "\n" + "\n".join(items) + f"\n{pad}{close}"
+
+    def filled(self, items: list[str], inner: str) -> list[str]:
+        lines, line = [], inner
+        for text in (item + "," for item in items):
+            if line.strip() and len(line) + 1 + len(text) > self.width:
+                lines.append(line)
+                line = inner
+            line += (" " if line.strip() else "") + text
+        return lines + [line]
 
 
 def _float(x: float) -> str:

@@ -277,9 +277,11 @@ def module_cells(module: str, source: ModuleSource, cases: CaseCells, *, layout:
 
 def checks_import_cell(helpers: set[tuple[str, str]] = frozenset()):
     from . import nbchecks
-    names = ", ".join([*nbchecks.__all__, *sorted(name for _, name in helpers)])
+    from .literals import render
+    names = [*nbchecks.__all__, *sorted(name for _, name in helpers)]
+    listed = render(tuple(names)).replace("'", "")   # wrapped like any long tuple
     source = (f"# Run this cell first. The tests below use these checks ({CHECKS_FILE}, next to this notebook).\n"
-              f"from embedlab_checks import {names}")
+              f"from embedlab_checks import {listed}")
     return code_cell("embedlab-checks", source, module=None, locked=True)
 
 
