@@ -7,6 +7,7 @@ The slow test runs nbgrader itself, as an instructor would: ``generate_assignmen
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -15,11 +16,17 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from grader import casekit
 from grader.cli import main
+from grader.export import nbchecks
 from grader.export import nbgrader as nbexport
+from grader.export.casetrace import case_code, trace_case
+from grader.export.inline import standalone
+from grader.export.literals import render
+from grader.paths import PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
 MODULES = ("bpe", "lookup", "skipgram", "similarity", "pipeline")
@@ -184,3 +191,98 @@ def test_re_export_replaces_its_own_files_and_the_other_layout(single_course):
     names = sorted(p.name for p in (course / "source" / nbexport.ASSIGNMENT).glob("*.ipynb"))
     assert names == sorted(f"{m}.ipynb" for m in MODULES)
     nbexport.export_course(course, layout="single")
+
+
+# --- the test code judges like the cases ----------------------------------------------------------------
+def test_every_variant_of_the_mutation_catalogue_is_judged_alike():
+    """Each mutant (a wrong function) and each alternative (a right one written differently) gets, case
+    by case, the same verdict from the notebook's test code as from embedlab's case; only the cases the
+    export reports as approximated may differ, and only by being stricter."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.mutants import run_cases, variant_modules
+    from tests.mutants.alternatives import ALTERNATIVES
+    from tests.mutants.catalogue import MUTANTS
+
+    ref = casekit.reference()
+    specs = casekit.collect_cases()
+    compiled, approximated, helpers = {}, set(), set()
+    for spec in specs:
+        code = case_code(trace_case(spec, ref), ref)
+        compiled[spec.name] = compile("\n".join(code.lines), spec.name, "exec")
+        helpers |= code.helpers
+        if code.approximated:
+            approximated.add(spec.name)
+    checks: dict = {}
+    exec(standalone("grader.export.nbchecks", sorted(helpers)), checks)
+
+    def notebook_passes(modules, spec) -> bool:
+        namespace = {**vars(modules[spec.module]), **{k: v for k, v in checks.items() if not k.startswith("__")}}
+        try:
+            exec(compiled[spec.name], namespace)
+        except Exception:  # noqa: BLE001 - any error fails a test cell in nbgrader
+            return False
+        return True
+
+    differ = []
+    with np.errstate(all="ignore"):
+        for variant in [*MUTANTS, *ALTERNATIVES]:
+            modules = variant_modules(variant)
+            mine = [s for s in specs if s.module == variant.module]
+            for spec, result in zip(mine, run_cases(modules, mine, ref)):
+                notebook = notebook_passes(modules, spec)
+                if notebook != (result.status == "passed"):
+                    differ.append((variant.id, spec.name, result.status, notebook))
+    assert len(MUTANTS) > 50 and len(ALTERNATIVES) > 10
+    unexpected = [d for d in differ if d[1] not in approximated or d[3]]
+    assert not unexpected, unexpected
+
+
+def test_notebook_checks_default_to_the_grader_s_tolerances():
+    for ours, theirs in ((nbchecks.expect_close, casekit.expect_close), (nbchecks.expect_equal, casekit.expect_equal),
+                         (nbchecks.expect_unchanged, casekit.expect_unchanged)):
+        defaults = {k: p.default for k, p in inspect.signature(theirs).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        assert {k: p.default for k, p in inspect.signature(ours).parameters.items() if k in defaults} == defaults
+
+
+@pytest.mark.parametrize("value", [
+    {("l", "o"): 4, ("o", "w"): 4}, [("l", "o"), ("lo", "w")], (1,), (), set(), {"b", "a"}, frozenset({1}),
+    np.array([0.5, -0.0, np.nan, np.inf]), np.arange(6, dtype=np.int32).reshape(2, 3), np.zeros((0, 3)),
+    np.array([True, False]), np.float32(0.1), np.int64(-3), np.bool_(True), float("-inf"), 1e-320,
+    np.linspace(0, 1, 300).reshape(100, 3), np.array([[1.5, 2.0]], dtype=np.float16), ["x" * 90, list(range(40))],
+    None, "it's \u00e9\n",
+])
+def test_literals_round_trip_exactly(value):
+    namespace = {"np": np, "packed_array": nbchecks.packed_array}
+    again = eval(render(value), namespace)
+    assert type(again) is type(value)
+    if isinstance(value, np.ndarray):
+        assert (again.dtype, again.shape, again.tobytes()) == (value.dtype, value.shape, value.tobytes())
+    elif isinstance(value, float):
+        assert repr(again) == repr(value)
+    else:
+        assert again == value
+
+
+def test_the_single_notebook_passes_its_own_tests_in_a_kernel(single_course, tmp_path, monkeypatch):
+    """One notebook, run as nbgrader's autograde would run a perfect submission (solutions and hidden
+    tests in place): modules reach each other through the kernel's namespace (module_from_namespace)."""
+    from nbclient import NotebookClient
+
+    course, _ = single_course
+    nbexport.export_course(course, layout="single")
+    source = course / "source" / nbexport.ASSIGNMENT / "embeddings.ipynb"
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(source.with_name("embedlab_checks.py"), work)
+    notebook = nbformat.read(source, as_version=4)
+    for name, value in nbgrader_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(work)}}).execute()
+    errors = [(c.metadata["nbgrader"]["grade_id"], o["ename"], o["evalue"][:200]) for c in notebook.cells
+              if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    tests = [c for c in notebook.cells if c.cell_type == "code" and c.metadata["nbgrader"]["grade"]]
+    assert any("### BEGIN HIDDEN TESTS" in c.source for c in tests)
+    assert tests and all(c.get("execution_count") for c in tests)
