@@ -15,8 +15,20 @@ from pathlib import Path
 from ..errors import UsageError
 
 
+def require_instructor_tree() -> None:
+    """nbgrader and Gradescope exports need the solutions and the hidden cases: the instructor's checkout."""
+    from ..paths import PROJECT_ROOT
+
+    for needed in (PROJECT_ROOT / "solutions" / "bpe.py", PROJECT_ROOT / "grader" / "cases" / "hidden"):
+        if not needed.exists():
+            raise UsageError(f"{needed} is missing: this export needs the instructor's checkout of embedlab "
+                             "(with solutions/ and the hidden cases), not the student handout")
+
+
 def run(args, *, console) -> int:
     """Run ``embedlab export TARGET ...`` from parsed arguments; returns the exit status."""
+    if args.target in ("nbgrader", "gradescope"):
+        require_instructor_tree()
     if args.target == "nbgrader":
         from .nbgrader import export_course
         report = export_course(Path(args.course_dir), layout=args.layout)
