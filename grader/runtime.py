@@ -558,7 +558,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_CAPBSET_DROP = 1, 4, 15, 24
 PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 38, 47, 4
 AT_FDCWD, AT_RECURSIVE, OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC = -100, 0x8000, 0x1, 0o2000000
 MOVE_MOUNT_F_EMPTY_PATH, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x4, 0x1, 0x2
@@ -597,6 +597,12 @@ def _b(path: str | None) -> bytes | None:
 
 def _prctl(option: int, arg: int = 0) -> None:
     _check(_libc().prctl(option, arg, 0, 0, 0), f"prctl({option})")
+
+
+def _name_process(name: bytes) -> None:
+    """What ``ps`` shows (/proc/PID/comm): embedlab-zygote, embedlab-super, embedlab-child."""
+    import ctypes
+    _libc().prctl(PR_SET_NAME, ctypes.cast(ctypes.c_char_p(name), ctypes.c_void_p).value, 0, 0, 0)
 
 
 def _unshare(flags: int) -> None:
@@ -840,6 +846,7 @@ def _child_b(call_fd: int, config: dict, work_dir: str | None, probe: bool) -> N
     linux = sys.platform.startswith("linux")
     if linux:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _name_process(b"embedlab-child")
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -941,6 +948,7 @@ def _child_a(call_fd: int, status_fd: int, config: dict, probe: bool) -> int:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != zygote:
             return 0
+        _name_process(b"embedlab-super")
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     status = socket.socket(fileno=status_fd)
     sandboxed = config["sandbox"]
@@ -1076,6 +1084,7 @@ def zygote_main(control_fd: int) -> None:
     sandboxed, why = bool(config["sandbox"]), config.get("why", "")
     if linux:
         _libc()
+        _name_process(b"embedlab-zygote")
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of unsandboxed children come here, not to init
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     if sandboxed:
