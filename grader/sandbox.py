@@ -15,33 +15,40 @@ numpy, the stdlib modules students use and :mod:`grader.runtime`, warms up BLAS,
 child per spawn. It never imports ``solutions``, the cases or a submission, and never holds a
 student's source: the judge sends sources straight to each child over the child's own socket.
 
-**A child** (see :mod:`grader.runtime` for the code) is two processes. *A*, forked from the zygote,
-calls ``setsid``, and when running as root drops to a uid of its own (2,000,000,000 + the zygote's
-PID, no groups): host files are then as good as read-only to it, and RLIMIT_NPROC counts only this
-child. A unshares user, mount, network, pid, IPC and UTS namespaces (mapping root inside to that
-uid) and forks *B*, PID 1 of the new pid namespace: when B dies the kernel kills everything the
-student started. B then
+**A child** (see :mod:`grader.runtime` for the code) is two processes. *A*, forked from the
+zygote, calls ``setsid`` and builds the student's view of the files in a private mount namespace:
 
-1. makes every host mount read-only and nosuid (``mount_setattr``, recursively);
-2. mounts a fresh 64 MiB tmpfs on ``/tmp`` and an empty read-only tmpfs over every hidden path:
-   the embedlab tree (solutions, cases), the submissions and output folders, ``$HOME``, ``/root``,
-   ``/home``, ``/var/tmp``, ``/dev/shm``, the temp dir, and wherever ``solutions`` or ``grader`` are
-   installed;
-3. shows the Python installation again where it lies under a hidden path (here the interpreter is
-   under ``/root`` and numpy under the project's ``.venv``): each such directory of ``sys.path``
-   is cloned with ``open_tree`` *before* hiding and moved back with ``move_mount``; hidden paths
-   inside a kept directory (an installed ``solutions`` in site-packages) are hidden again;
-4. mounts a fresh ``/proc`` (only the namespace's processes are visible) and creates the work dir
+1. every host mount becomes read-only and nosuid (``mount_setattr``, recursively);
+2. a fresh 64 MiB tmpfs goes on ``/tmp``, and an empty read-only tmpfs over every hidden path: the
+   embedlab tree (solutions, cases), the submissions and output folders (the caller's ``hide``),
+   ``$HOME``, ``/root``, ``/home``, ``/var/tmp``, ``/dev/shm``, the temp dir, and wherever
+   ``solutions`` or ``grader`` are installed. Hidden paths must exist when a child is spawned;
+3. the Python installation is shown again where it lies under a hidden path (here the interpreter
+   is under ``/root`` and numpy under the project's ``.venv``): each such ``sys.path`` directory is
+   cloned with ``open_tree`` *before* hiding and put back with ``move_mount``, read-only; hidden
+   paths inside a kept directory (an installed ``solutions`` in site-packages) are hidden again.
+
+As root, A does this as real root (the interpreter may sit in ``/root``, which the sandbox uid
+cannot even traverse), then drops to a uid of its own (2,000,000,000 + the zygote's PID, no
+groups: host files are as good as read-only to it, and RLIMIT_NPROC counts only this child).
+A then unshares user, mount, network, pid, IPC and UTS namespaces, mapping root inside to that
+uid; the mounts, copied into a less privileged namespace, are now *locked*: they cannot be
+unmounted to reveal what lies beneath. (Without root the user namespace comes first and the same
+view is built inside it.) A forks *B*, PID 1 of the new pid namespace, so that when B dies the
+kernel kills everything the student started. B
+
+4. mounts a fresh ``/proc`` (only the namespace's processes are visible) and the work dir
    ``/tmp/submission``;
-5. unshares a nested user + mount namespace, which *locks* all those mounts (they cannot be
-   unmounted to reveal what lies beneath), empties its capability sets, bounding set included,
-   and caps further user namespaces;
+5. unshares a nested user + mount namespace (locking the last mounts too), caps further user
+   namespaces at that one, and empties its capability sets, bounding set included;
 6. sets rlimits, ``PR_SET_NO_NEW_PRIVS`` and ``PR_SET_PDEATHSIG``, clears ``os.environ``, points
    fds 0-2 at ``/dev/null`` and closes everything but its socket.
 
 The network namespace holds only a loopback that is down: no sockets anywhere, not even to
 127.0.0.1. The IPC namespace keeps SysV/POSIX IPC from reaching other children. If any step fails,
-B reports it and exits; student code never runs in a half-built sandbox.
+the child reports it and exits (the judge raises :class:`SandboxError`); student code never runs
+in a half-built sandbox. Whether the machine allows all this is tried once, by a probe child,
+when the zygote starts.
 
 B then receives the sources, writes them into the work dir, loads them as the package
 ``submission`` (with ``import bpe`` aliased to ``submission.bpe``), and serves calls.
@@ -58,7 +65,8 @@ child lifetime; past it text is dropped and the outcome says ``[output truncated
 
 **The wire.** Length-prefixed JSON frames (:mod:`grader.wire`); the judge caps a frame at
 ``wire.MAX_MESSAGE_BYTES``, checks the request id of every reply and validates every field, and
-never unpickles. A child that writes garbage into its socket gets kind ``crashed``.
+never unpickles. A child that writes garbage into its socket gets kind ``crashed``. Whatever a
+child sends, it could have returned honestly: forging a reply gains nothing.
 
 **Cleanup.** A reports B's host PID first and B's exit status when B dies, and reaps B only after
 the judge has shut the status socket down, so the judge may always signal B's PID safely. On close
@@ -77,9 +85,11 @@ when the grader runs as root, a private temp work dir, and A as a child subreape
 descendant at close (so ``setsid`` or double forks do not escape). Not enforced without the
 sandbox: hidden files (solutions, cases, other submissions are readable), a read-only host, no
 network, process isolation; and when not running as root the student code runs as the
-instructor's user and can signal the grader.
+instructor's user and can signal the grader. As root, the child's own uid cannot read a Python
+installation in a private directory (like ``/root/.pyenv``): only modules the zygote preloaded
+(:data:`grader.runtime.PRELOAD`) can then be imported.
 
-Use one zygote per worker process, from one thread.
+Use one zygote per worker process, from one thread, and do not fork while it is running.
 """
 
 from __future__ import annotations
