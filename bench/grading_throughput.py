@@ -62,6 +62,12 @@ def gradebook_rows(out: Path) -> int:
         return sum(1 for _ in csv.DictReader(handle))
 
 
+def summary_line(stdout: str, out: Path) -> str:
+    """embedlab's one-line summary (the console wraps it), without the temporary output path."""
+    text = " ".join(stdout.split()).replace(str(out / "gradebook.csv"), "gradebook.csv")
+    return text[:200]
+
+
 def execution_time(out: Path, student: str) -> float:
     try:
         return float(json.loads((out / student / "results.json").read_text()).get("execution_time") or 0.0)
@@ -128,8 +134,7 @@ def main() -> None:
                        "peak_procs": run.peak_processes, "looping": len(looping),
                        "loop_share": len(looping) / n, "loop_cost_s": loop_cost, "graded_exec_s": total_exec,
                        "correct_not_full": len(bad), "mean_fraction": sum(fractions.values()) / max(1, len(fractions)),
-                       "wrong_from": info.wrong_source, "summary": run.stdout.strip().splitlines()[-1][:120]
-                       if run.stdout.strip() else ""}
+                       "wrong_from": info.wrong_source, "summary": summary_line(run.stdout, out)}
                 rows.append(row)
                 row["s_per_sub_without_loops"] = (run.seconds - loop_cost / jobs) / max(1, n - len(looping))
                 print(f"  --jobs {jobs}: {run.seconds:.1f} s, {n / run.seconds:.1f} submissions/s, "
