@@ -10,7 +10,9 @@ For the sandboxed and the unsandboxed child (``sandbox=False``), in wall time:
   call 100x16       one round trip with a 100 x 16 float64 array in and out (median)
   throughput        two worker processes, each grading ``--subs`` submissions of ``--per-sub``
                     calls (spawn, calls, close), wall time of the whole; and the projection for
-                    1,000 submissions of 200 calls, sandbox cost only (no case logic)
+                    1,000 submissions of 200 calls, sandbox cost only (no case logic). Run
+                    unpinned, then with each worker (and so its zygote and children) pinned to
+                    one CPU, which keeps every judge-child wakeup on one CPU
 Writes ``bench/results/sandbox_latency.csv``. Nothing is asserted: the machine is shared.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -79,10 +82,12 @@ def measure(sandbox: bool, spawns: int, calls: int) -> dict:
             "call_us_p90": quantile(call_us, 0.9), "call_100x16_us_median": median(array_us)}
 
 
-def run_throughput(sandbox: bool, subs: int, per_sub: int, workers: int = 2) -> dict:
+def run_throughput(sandbox: bool, subs: int, per_sub: int, workers: int = 2, pin: bool = False) -> dict:
     context = multiprocessing.get_context("spawn")
     ready, go = context.Queue(), [context.Queue() for _ in range(workers)]
-    procs = [context.Process(target=_worker_go, args=(sandbox, subs, per_sub, ready, go[i]))
+    cpus = sorted(os.sched_getaffinity(0)) if pin else []
+    procs = [context.Process(target=_worker_go, args=(sandbox, subs, per_sub, ready, go[i],
+                                                      cpus[i % len(cpus)] if cpus else None))
              for i in range(workers)]
     for p in procs:
         p.start()
@@ -98,12 +103,14 @@ def run_throughput(sandbox: bool, subs: int, per_sub: int, workers: int = 2) -> 
         p.join()
     per_sub_s = wall / subs  # each worker did `subs` submissions in `wall`
     projected = 1000 / workers * (per_sub_s / per_sub * 200 if per_sub else per_sub_s)
-    return {"mode": "sandboxed" if sandbox else "unsandboxed", "workers": workers,
+    return {"mode": "sandboxed" if sandbox else "unsandboxed", "workers": workers, "pinned": pin,
             "submissions": subs * workers, "calls_per_submission": per_sub, "wall_s": wall,
             "per_submission_ms": per_sub_s * 1e3, "projected_1000x200_s": projected}
 
 
-def _worker_go(sandbox: bool, subs: int, per_sub: int, ready, go) -> None:
+def _worker_go(sandbox: bool, subs: int, per_sub: int, ready, go, cpu: int | None) -> None:
+    if cpu is not None:  # the zygote and its children inherit the worker's CPU
+        os.sched_setaffinity(0, {cpu})
     with Zygote(Limits(), sandbox=sandbox) as zygote:
         ready.put("ready")
         go.get()
@@ -122,12 +129,15 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--subs", type=int, default=100, help="submissions per worker (throughput)")
     parser.add_argument("--per-sub", type=int, default=200, help="calls per submission (throughput)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="skip the throughput runs with each worker pinned to one CPU")
     args = parser.parse_args()
     if args.quick:
         args.spawns, args.calls, args.subs = 20, 300, 20
     rows = [measure(sandbox, args.spawns, args.calls) for sandbox in (True, False)]
     print_table(rows, title="latency (wall; ms = milliseconds, us = microseconds)")
-    through = [run_throughput(sandbox, args.subs, args.per_sub) for sandbox in (True, False)]
+    through = [run_throughput(sandbox, args.subs, args.per_sub, pin=pin) for sandbox in (True, False)
+               for pin in ((False,) if args.no_pin else (False, True))]
     print_table(through, title="\nthroughput: 2 workers, trivial calls (sandbox cost only)")
     path = write_csv("sandbox_latency", [{"table": "latency", **r} for r in rows]
                      + [{"table": "throughput", **r} for r in through])
