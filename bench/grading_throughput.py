@@ -93,6 +93,21 @@ def grade_once(class_dir: Path, scratch: Path, n: int, jobs: int, case_seconds: 
     return run, out
 
 
+def linearity(rows: list[dict]) -> list[str]:
+    """s/submission across N, per (jobs, loop share); sets each row's ``linearity_ratio``."""
+    lines = []
+    for key in sorted({(r["jobs"], r["loop_share"]) for r in rows}):
+        mine = sorted((r for r in rows if (r["jobs"], r["loop_share"]) == key), key=lambda r: r["n"])
+        if len({r["n"] for r in mine}) < 2:
+            continue
+        ratio = mine[-1]["s_per_sub"] / mine[0]["s_per_sub"]
+        lines.append(f"linearity --jobs {key[0]}, looping share {key[1]:.1%}: s/submission " + ", ".join(
+            f"N={r['n']}: {r['s_per_sub'] * 1000:.0f} ms" for r in mine) + f"; largest/smallest = {ratio:.2f}")
+        for r in mine:
+            r["linearity_ratio"] = ratio
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only N = 100")
@@ -147,17 +162,7 @@ def main() -> None:
     print_table(rows, ["n", "jobs", "wall_s", "subs_per_s", "s_per_sub", "peak_pss_mib", "peak_rss_mib",
                        "max_proc_rss_mib", "looping", "loop_cost_s", "s_per_sub_without_loops"],
                 title="\ngrading throughput")
-    lines = []
-    for jobs in args.jobs:
-        mine = sorted((r for r in rows if r["jobs"] == jobs), key=lambda r: r["n"])
-        if len(mine) >= 2:
-            ratio = mine[-1]["s_per_sub"] / mine[0]["s_per_sub"]
-            lines.append(f"linearity --jobs {jobs}: s/submission " + ", ".join(
-                f"N={r['n']}: {r['s_per_sub'] * 1000:.1f} ms" for r in mine) +
-                f"; largest/smallest = {ratio:.2f}")
-            for r in mine:
-                r["linearity_ratio"] = ratio
-    for line in lines:
+    for line in linearity(rows):
         print(line)
     target = next((r for r in rows if r["n"] == 1000 and r["jobs"] == 2), None)
     if target:
@@ -168,6 +173,13 @@ def main() -> None:
           f"at N={worst['n']} --jobs {worst['jobs']} -> {'met' if worst['peak_pss_mib'] < 1024 else 'NOT met'}")
     path = write_csv("grading_throughput", rows, append=args.append)
     print(f"wrote {path.relative_to(ROOT)}")
+    if args.append:  # the linearity over every run in the file, this one's and earlier ones
+        with path.open(encoding="utf-8", newline="") as handle:
+            every = [{**r, "n": int(r["n"]), "jobs": int(r["jobs"]), "loop_share": float(r["loop_share"]),
+                      "s_per_sub": float(r["s_per_sub"])} for r in csv.DictReader(handle)]
+        print("over the whole CSV:")
+        for line in linearity(every):
+            print("  " + line)
 
 
 if __name__ == "__main__":
