@@ -800,6 +800,20 @@ def _enter_sandbox() -> str:
     return SANDBOX_WORK_DIR
 
 
+def _forget_hidden_imports(hide: list[str], keep: list[str]) -> None:
+    """Import paths into hidden directories (and editable-install finders, which map package names
+    to them) go: ``import solutions`` then fails outright instead of giving an empty package."""
+    def visible(path: str) -> bool:
+        path = os.path.realpath(path) if os.path.isabs(path) else path
+        return not any(_within(path, h) for h in hide) or any(_within(path, k) for k in keep)
+    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p) and visible(p)]
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not getattr(f, "__module__", "").startswith("__editable__")]
+    sys.path_hooks[:] = [h for h in sys.path_hooks
+                         if not getattr(h, "__module__", "").startswith("__editable__")]
+    sys.path_importer_cache.clear()
+
+
 def _vm_size() -> int:
     try:
         with open("/proc/self/status", "rb") as fh:
@@ -859,6 +873,7 @@ def _child_b(call_fd: int, config: dict, work_dir: str | None, probe: bool) -> N
     try:
         if sandboxed:
             work_dir = _enter_sandbox()
+            _forget_hidden_imports(config["hide"], config["keep"])
         elif os.geteuid() == 0 and config["uid"] is not None:
             os.setgroups([])
             os.setresgid(config["uid"], config["uid"], config["uid"])

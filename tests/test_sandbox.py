@@ -477,6 +477,15 @@ def test_no_solutions_or_cases_are_loaded_in_the_child(spawn):
                 ("grader.wire", "grader.runtime", "grader.paths")]
 
 
+def test_solutions_and_cases_cannot_be_imported(spawn, zygote):
+    only_sandboxed(zygote, "hidden paths (the editable install still points at them)")
+    child = spawn({"bpe": hostile("snoop")})
+    for name in ("solutions", "solutions.bpe", "grader.cases", "grader.casekit", "grader.engine",
+                 "exercises.bpe"):
+        assert child.call("bpe", "try_import", (name,)).value in ("ModuleNotFoundError", "ImportError"), name
+    assert "site-packages" in child.call("bpe", "try_import", ("numpy.polynomial",)).value
+
+
 def test_there_is_no_network(spawn, zygote):
     only_sandboxed(zygote, "a network namespace")
     with socket.socket() as server:
