@@ -20,7 +20,9 @@ anything else           ``{"$o": [type name, short repr]}`` decoded as :class:`O
 ======================  =============================================================
 
 :func:`decode` checks every tag, dtype, shape and byte count and rejects anything else with
-:class:`WireError`; it never builds an object of a type the sender chose.
+:class:`WireError`; it never builds an object of a type the sender chose. On a socket each
+message is a frame: :data:`FRAME_HEADER` (the body's length, little-endian uint32) and the body;
+the sandbox's envelopes are JSON objects whose value fields are trees for :func:`from_plain`.
 """
 
 from __future__ import annotations
