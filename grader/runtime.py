@@ -605,6 +605,16 @@ def _name_process(name: bytes) -> None:
     _libc().prctl(PR_SET_NAME, ctypes.cast(ctypes.c_char_p(name), ctypes.c_void_p).value, 0, 0, 0)
 
 
+def _die_with_parent(parent: int | None, sig: int = signal.SIGKILL) -> bool:
+    """Arm PR_SET_PDEATHSIG and say whether ``parent`` is still our parent (None: do not check).
+
+    The kernel clears this setting on every change of credentials (a new uid, a new user
+    namespace), so it is armed again after each one.
+    """
+    _prctl(PR_SET_PDEATHSIG, sig)
+    return parent is None or os.getppid() == parent
+
+
 def _unshare(flags: int) -> None:
     _check(_libc().unshare(flags), "unshare")
 
@@ -855,8 +865,11 @@ def _set_limits(limits: dict, sandboxed: bool) -> None:
 def _child_b(call_fd: int, config: dict, work_dir: str | None, probe: bool) -> NoReturn:
     """B: set everything up, then load the submission and serve calls until the judge hangs up."""
     linux = sys.platform.startswith("linux")
+    sandboxed = config["sandbox"]
+    supervisor = None if sandboxed else os.getppid()  # A is outside B's pid namespace: ppid 0
     if linux:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if not _die_with_parent(supervisor):
+            os._exit(0)
         _name_process(b"embedlab-child")
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     null = os.open(os.devnull, os.O_RDWR)
@@ -866,7 +879,6 @@ def _child_b(call_fd: int, config: dict, work_dir: str | None, probe: bool) -> N
     _close_fds_from(4)
     sock = socket.socket(fileno=3)
     channel = _Channel(sock)
-    sandboxed = config["sandbox"]
     try:
         if sandboxed:
             work_dir = _enter_sandbox()
@@ -880,6 +892,8 @@ def _child_b(call_fd: int, config: dict, work_dir: str | None, probe: bool) -> N
         _set_limits(config["limits"], sandboxed)
         if linux:
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
+            if not _die_with_parent(supervisor):  # again: the credentials have changed
+                os._exit(0)
     except Exception as exc:  # never run student code in a half-built sandbox
         with contextlib.suppress(Exception):
             channel.send({"fatal": f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]})
@@ -956,18 +970,29 @@ def _child_a(call_fd: int, status_fd: int, config: dict, probe: bool) -> int:
     _close_all_but({0, 1, 2, call_fd, status_fd})  # the zygote's control socket above all
     os.setsid()
     linux = sys.platform.startswith("linux")
+    sandboxed = config["sandbox"]
+    work_dir: str | None = None
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     if linux:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != zygote:
+        if not sandboxed:
+            # Unsandboxed, the student's processes are only A's descendants: if the zygote dies,
+            # A kills them all (it is their subreaper) before it goes.
+            def on_parent_death(signum: int, frame: Any) -> None:
+                _kill_children()
+                if work_dir:
+                    import shutil
+                    shutil.rmtree(work_dir, ignore_errors=True)
+                os._exit(0)
+            signal.signal(signal.SIGTERM, on_parent_death)
+        if not _die_with_parent(zygote, signal.SIGKILL if sandboxed else signal.SIGTERM):
             return 0
         _name_process(b"embedlab-super")
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     status = socket.socket(fileno=status_fd)
-    sandboxed = config["sandbox"]
-    work_dir = None
     try:
         if sandboxed:
             _enter_namespaces(config["uid"], config["hide"], config["keep"])
+            if linux and not _die_with_parent(zygote):  # again: the credentials have changed
+                return 0
         else:
             if linux:
                 _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -1119,11 +1144,10 @@ def zygote_main(control_fd: int) -> None:
             _fork_child(fds[0], fds[1], config)
         for fd in fds:
             os.close(fd)
-    # The judge has gone: nothing it started may outlive it.
+    # The judge has gone: nothing it started may outlive it. Each A dies, its B with it
+    # (PDEATHSIG), and whatever they leave behind is reparented here (a subreaper) and killed in
+    # turn, until the zygote has no child left.
     if linux:
-        for kid in _children_of(os.getpid()):
-            with contextlib.suppress(OSError):
-                os.killpg(kid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.kill(kid, signal.SIGKILL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # reap what is killed, to see its orphans
+        _kill_children()
     os._exit(0)

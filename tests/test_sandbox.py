@@ -554,6 +554,46 @@ def test_close_leaves_no_process_and_no_zombie(secrets):
     assert not zombie_children(os.getpid())
 
 
+JUDGE_THAT_DIES = """
+import sys
+from grader.sandbox import Zygote
+source = open(sys.argv[1]).read()
+with Zygote(sandbox=sys.argv[3] == "1") as z:
+    child = z.spawn({"bpe": source})
+    print(child.call("bpe", "background", (sys.argv[2], sys.argv[4])).value, z._process.pid, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_nothing_survives_a_judge_that_is_killed(zygote):
+    import subprocess
+    marker = "eb" + uuid.uuid4().hex[:10]
+    seconds = f"1000.{uuid.uuid4().int % 10**9}"
+    judge = subprocess.Popen(
+        [sys.executable, "-c", JUDGE_THAT_DIES, str(HOSTILE / "processes.py"), marker,
+         "1" if zygote.sandboxed else "0", seconds],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+    started, zygote_pid = judge.stdout.readline().split()
+    assert started == "started"
+    assert eventually(lambda: processes_matching(marker) and processes_matching(seconds))
+    judge.kill()
+    judge.wait()
+    assert eventually(lambda: not processes_matching(marker) and not processes_matching(seconds))
+    assert eventually(lambda: not os.path.exists(f"/proc/{zygote_pid}"))
+
+
+def test_nothing_survives_a_zygote_that_is_killed(zygote):
+    marker = "eb" + uuid.uuid4().hex[:10]
+    with Zygote(LIMITS, sandbox=zygote.sandboxed) as doomed:
+        child = doomed.spawn({"bpe": hostile("processes")})
+        assert child.call("bpe", "background", (marker, "1000.5")).value == "started"
+        os.kill(doomed._process.pid, signal.SIGKILL)
+        assert eventually(lambda: not processes_matching(marker))
+        assert child.call("bpe", "visible_pids").kind == "crashed"
+        with pytest.raises(SandboxError):
+            child.call("bpe", "visible_pids")  # a new child needs the zygote
+
+
 def test_the_sandbox_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("EMBEDLAB_NO_SANDBOX", "1")
     with Zygote(LIMITS) as z:
