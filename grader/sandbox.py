@@ -72,8 +72,10 @@ child sends, it could have returned honestly: forging a reply gains nothing.
 the judge has shut the status socket down, so the judge may always signal B's PID safely. On close
 or timeout the judge SIGKILLs B (the whole pid namespace dies with it), waits for A's report, lets
 A reap, and as a last resort kills A's process group. The zygote is a child subreaper with
-SIGCHLD ignored (no zombies), kills all its children when the judge's socket closes, and A and B
-die with their parents (PDEATHSIG).
+SIGCHLD ignored (no zombies); when the judge's socket closes (the judge exited or died) it kills
+its children, and what they leave behind, until none is left. A and B die with their parents
+(PDEATHSIG, armed again after each change of credentials, which clears it); unsandboxed, A's
+parent-death signal is SIGTERM, on which it first kills all its descendants.
 
 Without the sandbox
 ===================
