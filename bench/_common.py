@@ -192,6 +192,8 @@ class Run:
     peak_processes: int = 0     # most processes alive in the tree at one sample
     samples: int = 0
     maxrss_children: int = 0    # bytes: getrusage(RUSAGE_CHILDREN) delta, the largest single process reaped
+    largest_rss: int = 0        # bytes: the largest single process seen by the sampler
+    largest_is: str = ""        # that process: "pid N: command line" (the root is the command itself)
     notes: list[str] = field(default_factory=list)
 
     def check(self, what: str) -> "Run":
@@ -227,6 +229,14 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return " ".join(handle.read().replace(b"\0", b" ").decode(errors="replace").split())[:120]
+    except OSError:
+        return "?"
+
+
 def _memory_of(pid: int) -> tuple[int, int]:
     """(RSS, PSS) in bytes from /proc/<pid>/smaps_rollup; (0, 0) for a process that is gone."""
     rss = pss = 0
@@ -250,6 +260,7 @@ class _Sampler(threading.Thread):
         self.root, self.period = root, 1.0 / hz
         self.stop_event = threading.Event()
         self.peak_rss = self.peak_pss = self.peak_processes = self.samples = 0
+        self.largest = (0, 0, "")  # (RSS, PID, command line) of the largest single process seen
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -259,6 +270,8 @@ class _Sampler(threading.Thread):
                 r, p = _memory_of(pid)
                 rss += r
                 pss += p
+                if r > self.largest[0]:
+                    self.largest = (r, pid, _cmdline(pid))
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_processes = max(self.peak_processes, len(pids))
@@ -328,6 +341,9 @@ def run_measured(argv: list[str], *, cwd: Path | None = None, env: dict | None =
     if sampler:
         run.peak_rss_tree, run.peak_pss_tree = sampler.peak_rss, sampler.peak_pss
         run.peak_processes, run.samples = sampler.peak_processes, sampler.samples
+        size, pid, cmd = sampler.largest
+        run.largest_rss = size
+        run.largest_is = ("the command itself" if pid == proc.pid else f"a descendant: {cmd}") if size else ""
     after = _children_maxrss()
     # ru_maxrss of RUSAGE_CHILDREN is a maximum over all children ever reaped, not a sum: it only
     # says something about this run when this run's largest process beats every earlier one

@@ -19,6 +19,8 @@ Reported per run:
   peak_rss_mib      the same with RSS: an upper bound that counts shared pages once per process
   max_proc_rss_mib  getrusage(RUSAGE_CHILDREN).ru_maxrss: the largest single process that was
                     reaped (0 when it does not exceed an earlier run's, as the kernel keeps a maximum)
+  largest_proc_rss_mib, largest_proc  the largest single process the sampler saw, and which it was
+                    (the CLI itself, or a descendant: a pool worker, a zygote, a sandboxed child)
   loop_cost_s       the grader's own execution time summed over the looping submissions, from their
                     results.json (what the rare infinite loops cost, out of the total)
   s_per_sub_without_loops  (wall_s - loop_cost_s / jobs) / (N - looping): an estimate of what the
@@ -146,6 +148,7 @@ def main() -> None:
                 row = {"n": n, "jobs": jobs, "wall_s": run.seconds, "subs_per_s": n / run.seconds,
                        "s_per_sub": run.seconds / n, "peak_pss_mib": mib(run.peak_pss_tree),
                        "peak_rss_mib": mib(run.peak_rss_tree), "max_proc_rss_mib": mib(run.maxrss_children),
+                       "largest_proc_rss_mib": mib(run.largest_rss), "largest_proc": run.largest_is,
                        "peak_procs": run.peak_processes, "looping": len(looping),
                        "loop_share": len(looping) / n, "loop_cost_s": loop_cost, "graded_exec_s": total_exec,
                        "correct_not_full": len(bad), "mean_fraction": sum(fractions.values()) / max(1, len(fractions)),
