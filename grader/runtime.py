@@ -7,9 +7,13 @@ design); every child is a ``fork`` of that zygote.
 
 Process tree of one child::
 
-    zygote ── A  (setsid; drops to the sandbox uid; unshare user/mount/net/pid/ipc/uts namespaces)
-              └── B  (PID 1 of the new pid namespace: mounts, limits, then loads and serves)
-                   └── whatever the student starts (dies with B)
+    embedlab-zygote ── embedlab-super  A: setsid; builds the view of the files (as root, in a
+                       │                  private mount namespace); drops to the sandbox uid;
+                       │                  unshares user/mount/net/pid/ipc/uts namespaces
+                       └── embedlab-child B: PID 1 of the new pid namespace; /proc, a nested
+                            │               user namespace, no capabilities, rlimits; then loads
+                            │               the submission and serves calls
+                            └── whatever the student starts (dies with B)
 
 Messages are frames (:data:`grader.wire.FRAME_HEADER` + JSON). On the call socket the judge sends
 ``{"modules": ...}`` once, then requests; B answers ``{"loading": name}`` before importing each
@@ -35,7 +39,6 @@ import signal
 import socket
 import struct
 import sys
-import time
 import types
 from collections.abc import Callable
 from typing import Any, NoReturn
