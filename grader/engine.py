@@ -133,7 +133,14 @@ class Judge:
         self.zygote.__enter__()
         try:
             if ref is None:
-                import solutions as ref
+                import importlib
+
+                import solutions
+
+                from .frozen_ref import MemoReference
+                for name in EXERCISE_MODULES:
+                    importlib.import_module(f"solutions.{name}")
+                ref = MemoReference(solutions)  # same calls for every student: compute once
             self.ref = ref
             self.limits = limits
             self.cases = collect_cases(include_hidden=include_hidden, modules=modules)

@@ -136,7 +136,7 @@ def test_hidden_cases_never_show_inputs_or_expected_values(graded):
 def test_the_hostile_student_changed_nothing_outside(graded):
     assert not Path("/tmp/embedlab-was-here").exists()
     time.sleep(0.5)
-    sleepers = subprocess.run(["pgrep", "-f", "sleep 1000"], capture_output=True, text=True).stdout.split()
+    sleepers = subprocess.run(["pgrep", "-f", "^sleep 1000$"], capture_output=True, text=True).stdout.split()
     assert sleepers == []
 
 
