@@ -130,7 +130,7 @@ class Judge:
 
         # the zygote starts first: its interpreter warms up while the cases are collected here
         self.zygote = Zygote(limits, hide=hide, sandbox=sandbox)
-        self.zygote.__enter__()
+        self.zygote.launch()
         try:
             if ref is None:
                 import importlib
@@ -146,6 +146,7 @@ class Judge:
             self.cases = collect_cases(include_hidden=include_hidden, modules=modules)
             self.quizzes = load_quizzes_or_none() if quizzes else []
             self._student_cls = Student
+            self.zygote.start()
         except BaseException:
             self.close()
             raise

@@ -482,6 +482,7 @@ class Zygote:
         self.keep: list[str] = []  #: Python directories shown again inside hidden paths
         self.uid: int | None = None
         self._process: subprocess.Popen | None = None
+        self._ready = False
         self._control: socket.socket | None = None
         self._children: weakref.WeakSet[Child] = weakref.WeakSet()
 
@@ -494,6 +495,33 @@ class Zygote:
 
     def start(self) -> None:
         """Start the zygote and wait until it is warm."""
+        self.launch()
+        if self._ready:
+            return
+        judge_end = self._control
+        try:
+            hello = _receive_blocking(judge_end)
+        except (OSError, _Garbled) as exc:
+            self.close()
+            raise SandboxError(f"the sandbox zygote did not start: {exc}") from exc
+        if hello is None:
+            self.close()
+            raise SandboxError("the sandbox zygote did not start (it exited; see stderr)")
+        self._ready = True
+        self.sandboxed = bool(hello["sandboxed"])
+        self.why_unsandboxed = "" if self.sandboxed else str(hello.get("why") or "unknown")
+        global _LAST_WHY
+        _LAST_WHY = self.why_unsandboxed
+        self.uid = hello.get("uid")  #: the host uid children run as (None: the grader's own)
+        self.baseline_bytes = int(hello.get("vm", 0))
+        self.keep = list(hello.get("keep", []))
+        judge_end.settimeout(_REAP_SECONDS)
+
+    def launch(self) -> None:
+        """Start the zygote without waiting: it warms up (imports numpy) while the caller works on.
+
+        :meth:`start` (or the first :meth:`spawn`) then waits for it to be ready.
+        """
         if self._process is not None:
             return
         judge_end, zygote_end = socket.socketpair()
@@ -512,21 +540,9 @@ class Zygote:
                   "sandbox": not self._why_off, "why": self._why_off, "uid": "auto"}
         try:
             judge_end.sendall(_frame(config))
-            hello = _receive_blocking(judge_end)
-        except (OSError, _Garbled) as exc:
+        except OSError as exc:
             self.close()
             raise SandboxError(f"the sandbox zygote did not start: {exc}") from exc
-        if hello is None:
-            self.close()
-            raise SandboxError("the sandbox zygote did not start (it exited; see stderr)")
-        self.sandboxed = bool(hello["sandboxed"])
-        self.why_unsandboxed = "" if self.sandboxed else str(hello.get("why") or "unknown")
-        global _LAST_WHY
-        _LAST_WHY = self.why_unsandboxed
-        self.uid = hello.get("uid")  #: the host uid children run as (None: the grader's own)
-        self.baseline_bytes = int(hello.get("vm", 0))
-        self.keep = list(hello.get("keep", []))
-        judge_end.settimeout(_REAP_SECONDS)
 
     def spawn(self, modules: dict[str, str]) -> Child:
         """A child for one submission's modules (name -> source); returns at once.
@@ -545,6 +561,7 @@ class Zygote:
     def _fork(self) -> _Proc:
         if self._control is None:
             raise SandboxError("the zygote is not running (use it as a context manager)")
+        self.start()  # waits for a zygote that was only launched
         call_judge, call_child = socket.socketpair()
         status_judge, status_child = socket.socketpair()
         try:
@@ -572,6 +589,7 @@ class Zygote:
                 self._process.kill()
                 self._process.wait()
             self._process = None
+        self._ready = False
 
 
 def _receive_blocking(sock: socket.socket) -> dict | None:
