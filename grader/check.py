@@ -474,7 +474,7 @@ def _next_step(report: CheckReport):
             return Text(f"All public checks of {', '.join(report.modules)} pass. Next: `embedlab check` for "
                         "everything.", style="bold green")
         return Text("All public checks pass. The grader also runs hidden cases, so test the edge cases in the "
-                    "docstrings too; take the quizzes (`embedlab quiz`), then `embedlab submit --id YOUR_ID`.",
+                    "docstrings too; take the quizzes (`embedlab quiz --id YOUR_ID`), then `embedlab submit --id YOUR_ID`.",
                     style="bold green")
     where = f"{shown}/{nxt.module}.py"
     if nxt.state == "failed":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ EPILOG = """\
 Students:    embedlab check            test your exercises/ against the public cases
              embedlab check --watch    re-check every time you save
              embedlab hint train_bpe   a hint for one function
-             embedlab quiz             take the lesson's quizzes in the terminal
+             embedlab quiz --id ID     take the lesson's quizzes in the terminal
              embedlab submit --id ID   pack your files into ID.zip for upload
 Instructors: embedlab grade SUBMISSIONS --out DIR    grade a whole class
              embedlab validate                       check the assignment itself
@@ -138,6 +139,9 @@ def _console():
 
 
 def cmd_grade(args) -> int:
+    if args.submissions.exists() and not args.submissions.is_dir():
+        raise UsageError(f"{args.submissions}: is a file, not a folder (give the folder that holds one "
+                         "folder or .zip per student)")
     if not args.submissions.is_dir():
         raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
     if args.out.exists() and not args.out.is_dir():
@@ -174,12 +178,15 @@ def cmd_grade(args) -> int:
     if not summary.sandboxed:
         err.print(f"[bold red]WARNING: graded WITHOUT the sandbox: {summary.why_unsandboxed}. Student code could "
                   "see and change files this user can.[/]")
+    if summary.students == 0:
+        err.print(f"[yellow]warning: no submissions found in {args.submissions} (one folder or .zip per "
+                  "student, named by student ID)[/]", soft_wrap=True)
     console.print(
         f"graded {summary.graded}, reused {summary.reused} unchanged, {summary.errors} not gradable, "
         f"{len(summary.skipped)} entries skipped; mean score {summary.mean_percent:.1f}%; "
-        f"{summary.seconds:.1f} s -> {args.out / 'gradebook.csv'}")
+        f"{summary.seconds:.1f} s -> {args.out / 'gradebook.csv'}", soft_wrap=True)
     for name, reason in summary.skipped:
-        console.print(f"  skipped {name}: {reason}")
+        console.print(f"  skipped {name}: {reason}", soft_wrap=True)
     return 0
 
 
@@ -187,6 +194,9 @@ def cmd_quiz(args) -> int:
     from .quiz import QuizFormatError, default_quizzes_dir, load_quizzes, write_template
     from .quiz_tui import check_answers_file, run_quiz
 
+    if args.student_id is not None and not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", args.student_id):
+        raise UsageError(f"--id {args.student_id!r}: a student ID is 1 to 64 letters, digits, '.', '_', "
+                         "'@' or '-'")
     if args.answers is not None:
         return check_answers_file(args.answers, quiz_id=args.quiz, student_id=args.student_id,
                                   console=_console())
@@ -200,6 +210,11 @@ def cmd_quiz(args) -> int:
         if not chosen:
             raise UsageError(f"no quiz {args.quiz!r} in {folder} (quizzes: {', '.join(q.id for q in quizzes)})")
         quizzes = chosen
+    if args.student_id is None:
+        varying = [q.id for q in quizzes if any(question.params for question in q.questions)]
+        if varying:
+            raise UsageError(f"quiz {', '.join(varying)} draws its numbers from your student ID: add "
+                             f"--id YOUR_ID (e.g. 'embedlab quiz {varying[0]} --id s1234567')")
     if args.template is not None:
         if args.template.exists():
             raise UsageError(f"{args.template}: already exists; choose another name or remove it")
@@ -262,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(args)
     except UsageError as exc:
         print(f"embedlab: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path that cannot be read or written: the user's to fix
+        where = exc.filename if exc.filename is not None else ""
+        print(f"embedlab: {where}{': ' if where else ''}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("embedlab: interrupted; everything already graded is kept — run the same command to go on",

@@ -146,6 +146,7 @@ class Judge:
             self.cases = collect_cases(include_hidden=include_hidden, modules=modules)
             self.quizzes = load_quizzes_or_none() if quizzes else []
             self._student_cls = Student
+            self.stubs = _pristine_stubs()
             self.zygote.start()
         except BaseException:
             self.close()
@@ -169,11 +170,8 @@ class Judge:
             result.error = sub.error
             result.tests = [self._zero(spec, "not graded: " + sub.error) for spec in self.cases]
         else:
-            child = self.zygote.spawn(sub.modules)
+            child = self._spawn_with_stubs(sub, result.notes)
             try:
-                for module, message in sorted(child.load_errors.items()):
-                    if module in sub.modules:
-                        result.notes.append(f"{module}.py could not be loaded: {message}")
                 clock = CaseClock(child, self.limits.case_seconds)
                 student = self._student_cls(clock)
                 for spec in self.cases:
@@ -184,6 +182,35 @@ class Judge:
         result.tests += quiz_tests
         result.execution_time = time.monotonic() - started
         return result
+
+    def _spawn_with_stubs(self, sub: Submission, notes: list[str]):
+        """A child for the student's modules, where a missing or broken module is the stub.
+
+        The stub keeps the given helpers that other modules import (``lookup`` uses ``bpe``'s), so
+        one missing or broken file costs only its own cases (SPEC 7), not those of every module
+        that imports it. Modules are replaced in lesson order, which is their import order, so a
+        module that failed only because it imports a broken one loads once that one is replaced.
+        """
+        modules = dict(sub.modules)
+        for name in EXERCISE_MODULES:
+            if name not in modules and name in self.stubs:
+                modules[name] = self.stubs[name]
+        while True:
+            child = self.zygote.spawn(modules)
+            errors = child.load_errors
+            broken = [m for m in EXERCISE_MODULES if m in errors and m in sub.modules
+                      and modules[m] is sub.modules[m] and m in self.stubs]
+            if not broken:
+                break
+            child.close()
+            first = broken[0]
+            notes.append(f"{first}.py could not be loaded: {errors[first]} — its cases score 0; the other "
+                         f"modules were graded with the handout's {first}.py in its place")
+            modules[first] = self.stubs[first]
+        for module, message in sorted(errors.items()):
+            if module in sub.modules and modules[module] is sub.modules[module]:
+                notes.append(f"{module}.py could not be loaded: {message}")
+        return child
 
     @staticmethod
     def _test_result(spec, case) -> TestResult:
@@ -226,6 +253,15 @@ class Judge:
                     output="\n".join(lines) or ("correct" if q.correct else q.status), part=quiz.id,
                     outcome="passed" if q.correct else ("not_attempted" if q.status == "unanswered" else "wrong")))
         return tests
+
+
+def _pristine_stubs() -> dict[str, str]:
+    """The untouched stubs, generated from the solutions (none in the handout, which has none)."""
+    if not (PROJECT_ROOT / "solutions").is_dir():
+        return {}
+    from .generate import expected_stubs
+
+    return {name[:-3]: text for name, text in expected_stubs().items() if name != "__init__.py"}
 
 
 _JUDGE: Judge | None = None

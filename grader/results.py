@@ -110,8 +110,16 @@ class SubmissionResult:
         wrong = [t for t in failed if t.outcome != "not_attempted"]
         if wrong:
             lines += ["", "## What to fix"]
-            for t in wrong:
-                lines += ["", f"### {t.name} ({_num(t.score)}/{_num(t.max_score)})", "", t.output.strip()]
+            groups: dict[str, list[TestResult]] = {}
+            for t in wrong:  # one cause (a file that did not load) fails many cases: say it once
+                groups.setdefault(t.output.strip(), []).append(t)
+            for output, tests in groups.items():
+                lost = sum(t.max_score - t.score for t in tests)
+                if len(tests) == 1:
+                    lines += ["", f"### {tests[0].name} (lost {_num(lost)})", "", output]
+                else:
+                    lines += ["", f"### {len(tests)} cases with the same problem (lost {_num(lost)})", "",
+                              *[f"- {t.name}" for t in tests], "", output]
         if not_attempted:
             funcs = sorted({t.name.split(":")[0] for t in not_attempted})
             lines += ["", "## Not attempted yet", *[f"- {f}" for f in funcs]]

@@ -225,12 +225,16 @@ def read_submission(student: str, entries: list[Path]) -> Submission:
             sub.notes.append(f"{name}: {dropped} IPython magic or shell line(s) (% or !) were dropped")
     for module in EXERCISE_MODULES:
         text = read_text(f"{prefix}{module}.py")
-        if text is not None:
+        if text is not None and not text.strip():
+            sub.notes.append(f"{module}.py is empty: its cases score 0")
+        elif text is not None:
             sub.modules[module] = text
             if module in notebook_modules:
                 sub.notes.append(f"{module}.py and {notebook_modules[module][1]} both give {module}: "
                                  f"{module}.py counts")
-        elif module in notebook_modules:
+        if module in sub.modules or (text is not None and not text.strip()):
+            continue
+        if module in notebook_modules:
             sub.modules[module] = notebook_modules[module][0]
             sub.notes.append(f"{module} was taken from {notebook_modules[module][1]}")
         elif not any(n.startswith(f"{prefix}{module}.py") for n in files.unreadable):
@@ -238,5 +242,7 @@ def read_submission(student: str, entries: list[Path]) -> Submission:
         else:
             sub.notes.append(f"{module}: its cases score 0 because its file was not read")
     sub.answers = read_text(prefix + ANSWERS_FILE)
+    if sub.answers is not None and not sub.answers.strip():
+        sub.notes.append("answers.yaml is empty: quiz questions score 0")
     sub.files_hash = digest.hexdigest()
     return sub

@@ -101,7 +101,7 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
     atomic_write_bytes(target, data)
     console.print(Text(f"wrote {target} ({', '.join(names)})", style="bold green"))
     if answers is None:
-        console.print(Text("no answers.yaml found: quiz questions will score 0 (`embedlab quiz` writes it)",
+        console.print(Text("no answers.yaml found: quiz questions will score 0 (`embedlab quiz --template answers.yaml --id YOUR_ID` writes one to fill in)",
                            style="yellow"))
     else:
         console.print(Text(f"answers taken from {answers}", style="dim"))

@@ -63,7 +63,7 @@ def test_student_files_are_written(tmp_path):
     data = json.loads((tmp_path / "bob" / "results.json").read_text())
     assert data["tests"][1]["output"] == "Concept: merges"
     feedback = (tmp_path / "bob" / "feedback.md").read_text()
-    assert "Score: 3 / 4" in feedback and "bpe.encode: hidden" in feedback
+    assert "Score: 3 / 4" in feedback and "bpe.encode: hidden (lost 1)" in feedback
     assert not list(tmp_path.rglob("*.tmp"))
 
 
