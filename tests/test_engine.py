@@ -205,3 +205,19 @@ def test_bad_usage_is_one_line_and_exit_2(argv, message):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_a_broken_or_missing_file_costs_only_its_own_cases(tmp_path):
+    bpe = (PROJECT_ROOT / "solutions" / "bpe.py").read_text()
+    klass = small_class(tmp_path / "class", {"ok": bpe, "broken": bpe.replace("def encode(", "def encode(:", 1),
+                                             "empty": ""})
+    out = tmp_path / "out"
+    grade_class(klass, out, jobs=1, limits=Limits())
+    with open(out / "gradebook.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    for student in ("broken", "empty"):
+        assert float(rows[student]["bpe"]) == 0.0
+        for module in ("lookup", "skipgram", "similarity"):  # they import bpe's given helpers
+            assert rows[student][module] == rows["ok"][module], (student, module)
+    assert "SyntaxError" in results(out, "broken")["output"] and "line" in results(out, "broken")["output"]
+    assert "bpe.py is empty" in results(out, "empty")["output"]
