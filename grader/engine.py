@@ -111,7 +111,11 @@ class CaseClock:
 
     def call(self, module, function, args=(), kwargs=None, *, keep_args=False, timeout=None):
         remaining = max(0.0, self.deadline - time.monotonic())
-        return self.child.call(module, function, args, kwargs or {}, timeout=remaining, keep_args=keep_args)
+        outcome = self.child.call(module, function, args, kwargs or {}, timeout=remaining, keep_args=keep_args)
+        if outcome.kind == "timeout" and "submission" not in outcome.message:
+            # the call had what was left of the case's time: name the limit the student knows
+            outcome.message = f"time limit exceeded: the case ran longer than its {self.case_seconds:g} s"
+        return outcome
 
 
 def load_quizzes_or_none():

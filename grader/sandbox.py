@@ -847,8 +847,7 @@ class Child:
             if by_budget:
                 return self._over_budget(seconds)
             return Outcome("timeout", seconds=seconds,
-                           message=f"time limit exceeded: the case ran longer than its "
-                                   f"{self._limits.case_seconds:g} s")
+                           message=f"time limit exceeded: the call ran for more than {case_limit:g} s")
         if reply is DIED:
             return Outcome("crashed", message=self._death(proc), seconds=seconds)
         assert isinstance(reply, dict)
