@@ -282,13 +282,17 @@ def _worker_init(limits, hide, sandbox) -> None:
     atexit.register(_JUDGE.close)
 
 
-def _worker_grade(sub: Submission) -> str:
+def _worker_grade(task: tuple[Submission, Path]) -> str:
+    """Grade one submission and write its files (step 5, in the worker: it spreads the cost of
+    encoding); the main process stores the returned JSON only after the files are in place."""
     assert _JUDGE is not None
+    sub, out = task
     try:
-        return _JUDGE.grade(sub).to_json()
+        result = _JUDGE.grade(sub)
     except Exception as exc:  # a bug of embedlab: the student still gets a row, and we say so
         result = SubmissionResult(student=sub.student, error=f"internal grader error ({type(exc).__name__}: {exc})")
-        return result.to_json()
+    write_student_files(out, result, part_max_of(result))
+    return result.to_json()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,9 +347,9 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
         if todo:
             hide = paths_to_hide([submissions, out])
             keys = {sub.student: key for sub, key in todo}
-            for result in _run_pool([s for s, _ in todo], jobs, limits, hide, sandbox):
-                write_student_files(out, result, part_max_of(result))
-                store.put(result.student, keys[result.student], result)
+            for text in _run_pool([(s, out) for s, _ in todo], jobs, limits, hide, sandbox):
+                result = SubmissionResult.from_json(text)
+                store.put(result.student, keys[result.student], text)
                 results[result.student] = result
                 summary.graded += 1
                 summary.sandboxed = summary.sandboxed and result.sandboxed
@@ -372,14 +376,13 @@ def part_max_of(result: SubmissionResult) -> dict[str, float]:
     return parts
 
 
-def _run_pool(subs: list[Submission], jobs: int, limits, hide: list[Path], sandbox: bool):
-    """Yield results as workers finish them; one warm judge (and zygote) per worker."""
-    jobs = max(1, min(jobs, len(subs)))
+def _run_pool(tasks: list[tuple[Submission, Path]], jobs: int, limits, hide: list[Path], sandbox: bool):
+    """Yield results (JSON) as workers finish them; one warm judge (and zygote) per worker."""
+    jobs = max(1, min(jobs, len(tasks)))
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_worker_init, initargs=(limits, hide, sandbox)) as pool:
         try:
-            for text in pool.imap_unordered(_worker_grade, subs, chunksize=1):
-                yield SubmissionResult.from_json(text)
+            yield from pool.imap_unordered(_worker_grade, tasks, chunksize=1)
         except BaseException:
             pool.terminate()
             raise

@@ -38,9 +38,11 @@ class Store:
                               (student, key)).fetchone()
         return SubmissionResult.from_json(row[0]) if row else None
 
-    def put(self, student: str, key: str, result: SubmissionResult) -> None:
+    def put(self, student: str, key: str, result: SubmissionResult | str) -> None:
+        """Store a result (or its JSON text, as a worker sent it) and commit at once."""
+        text = result if isinstance(result, str) else result.to_json()
         self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                        (student, key, result.to_json(), time.time()))
+                        (student, key, text, time.time()))
         self.db.commit()
 
     def close(self) -> None:
