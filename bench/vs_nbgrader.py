@@ -243,8 +243,8 @@ def main() -> None:
                    "nbgrader": a if a is not None else "n/a", "embedlab": b if b is not None else "n/a",
                    "agree": "yes" if same else ("NO" if gradable else "n/a: nbgrader failed")}
             if not same:  # what each tool failed, whole, for reading the disagreement later
-                row["embedlab_failed"] = "; ".join(failing_tests(last_out, student))
-                row["nbgrader_lost"] = "; ".join(nbgrader_lost(course, assignment, student))
+                row["embedlab_failed"] = " | ".join(failing_tests(last_out, student))
+                row["nbgrader_lost"] = " | ".join(nbgrader_lost(course, assignment, student))
             rows.append(row)
             if not gradable:
                 not_graded.append((student, info.variants[student], a, b))
