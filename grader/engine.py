@@ -31,7 +31,7 @@ from pathlib import Path
 from . import __version__
 from .fsutil import atomic_write_text
 from .paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
-from .results import SubmissionResult, TestResult, gradebook_csv, write_student_files
+from .results import GradebookRow, SubmissionResult, TestResult, gradebook_csv, write_student_files
 from .submission import Submission, list_class, read_submission
 
 STORE_NAME = "gradebook.db"
@@ -329,34 +329,35 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     from .store import Store
 
     with Store(out / STORE_NAME) as store:
-        todo: list[tuple[Submission, str]] = []
-        results: dict[str, SubmissionResult] = {}
+        todo: list[tuple[str, list[Path], str]] = []
+        rows: dict[str, GradebookRow] = {}
         for student, entries in listing.entries.items():
             sub = read_submission(student, entries)
             key = grading_key(sub, fingerprint)
             stored = None if force else store.get(student, key)
             if stored is not None and (out / student / "results.json").is_file():
-                results[student] = stored
+                rows[student] = GradebookRow.of(stored)
                 summary.reused += 1
             else:
-                todo.append((sub, key))
+                todo.append((student, entries, key))  # read again when its turn comes: memory stays flat
         summary.students = len(listing.entries)
-        done = len(results)
+        done = len(rows)
         if progress:
             progress(done, summary.students, None)
         if todo:
             hide = paths_to_hide([submissions, out])
-            keys = {sub.student: key for sub, key in todo}
-            for text in _run_pool([(s, out) for s, _ in todo], jobs, limits, hide, sandbox):
+            keys = {student: key for student, _, key in todo}
+            tasks = ((read_submission(student, entries), out) for student, entries, _ in todo)
+            for text in _run_pool(tasks, len(todo), jobs, limits, hide, sandbox):
                 result = SubmissionResult.from_json(text)
                 store.put(result.student, keys[result.student], text)
-                results[result.student] = result
+                rows[result.student] = GradebookRow.of(result)
                 summary.graded += 1
                 summary.sandboxed = summary.sandboxed and result.sandboxed
                 done += 1
                 if progress:
                     progress(done, summary.students, result.student)
-        finals = list(results.values())
+        finals = list(rows.values())
         atomic_write_text(out / "gradebook.csv", gradebook_csv(finals, quiz_ids))
         atomic_write_text(out / "skipped.csv", _skipped_csv(listing.skipped))
     summary.errors = sum(1 for r in finals if r.error)
@@ -376,9 +377,9 @@ def part_max_of(result: SubmissionResult) -> dict[str, float]:
     return parts
 
 
-def _run_pool(tasks: list[tuple[Submission, Path]], jobs: int, limits, hide: list[Path], sandbox: bool):
+def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: bool):
     """Yield results (JSON) as workers finish them; one warm judge (and zygote) per worker."""
-    jobs = max(1, min(jobs, len(tasks)))
+    jobs = max(1, min(jobs, count))
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_worker_init, initargs=(limits, hide, sandbox)) as pool:
         try:
