@@ -176,7 +176,10 @@ def sandbox_environment() -> dict[str, str]:
     """The whole environment of the zygote and so of every child."""
     env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8",
            "HOME": "/nonexistent", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
+           "MKL_NUM_THREADS": "1",
+           # the same set and dict-of-str orders in every run and worker: a student's code that
+           # depends on set order is then graded the same way every time
+           "PYTHONHASHSEED": "0"}
     env.update({name: os.environ[name] for name in _PASSED_ENV if name in os.environ})
     return env
 
@@ -530,7 +533,9 @@ class Zygote:
                 f"from grader.runtime import zygote_main; zygote_main({zygote_end.fileno()})")
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", code], env=sandbox_environment(), cwd="/",
+                # -I would ignore PYTHONHASHSEED: -s -P are its other two parts, and the environment
+                # is the scrubbed one above, so nothing else of the caller's reaches the zygote
+                [sys.executable, "-s", "-P", "-c", code], env=sandbox_environment(), cwd="/",
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=[zygote_end.fileno()])
         finally:
             zygote_end.close()

@@ -606,8 +606,20 @@ def test_the_child_environment_is_scrubbed(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
     env = sandbox.sandbox_environment()
     assert set(env) <= {"PATH", "LANG", "HOME", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                        "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
-    assert env["HOME"] == "/nonexistent"
+                        "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PYTHONHASHSEED"}
+    assert env["HOME"] == "/nonexistent" and env["PYTHONHASHSEED"] == "0"
+
+
+def test_set_order_is_the_same_in_every_zygote():
+    """Grading is reproducible even for code that depends on the iteration order of a set."""
+    src = "def build_vocab(merges, alphabet):\n    return list(alphabet)\n"
+    seen = set()
+    for _ in range(2):
+        with Zygote(LIMITS) as z:
+            child = z.spawn({"lookup": src})
+            seen.add(tuple(child.call("lookup", "build_vocab", ([], set("qwertyuiop")), timeout=5).value))
+            child.close()
+    assert len(seen) == 1
 
 
 @pytest.mark.parametrize("report, cpu, words", [
