@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -194,9 +193,12 @@ def cmd_quiz(args) -> int:
     from .quiz import QuizFormatError, default_quizzes_dir, load_quizzes, write_template
     from .quiz_tui import check_answers_file, run_quiz
 
-    if args.student_id is not None and not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", args.student_id):
+    from .submission import STUDENT_ID
+
+    if args.student_id is not None and (not STUDENT_ID.fullmatch(args.student_id)
+                                        or args.student_id.startswith(".")):
         raise UsageError(f"--id {args.student_id!r}: a student ID is 1 to 64 letters, digits, '.', '_', "
-                         "'@' or '-'")
+                         "'@' or '-', not starting with '.'")
     if args.answers is not None:
         return check_answers_file(args.answers, quiz_id=args.quiz, student_id=args.student_id,
                                   console=_console())

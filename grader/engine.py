@@ -390,14 +390,6 @@ def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: b
 
 
 def _skipped_csv(skipped: list[tuple[str, str]]) -> str:
-    import csv
-    import io
+    from .fsutil import spreadsheet_csv
 
-    from .fsutil import spreadsheet_safe
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["entry", "reason"])
-    for name, reason in skipped:
-        writer.writerow([spreadsheet_safe(name), spreadsheet_safe(reason)])
-    return buffer.getvalue()
+    return spreadsheet_csv([["entry", "reason"], *skipped])

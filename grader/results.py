@@ -9,12 +9,10 @@ JSON, so the SQLite store can keep it and a re-run can rewrite every file from i
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 
-from .fsutil import atomic_write_text, spreadsheet_safe
+from .fsutil import atomic_write_text, spreadsheet_csv
 from .paths import EXERCISE_MODULES
 
 
@@ -157,16 +155,12 @@ def _num(x: float) -> str:
 
 def gradebook_csv(results: list[SubmissionResult] | list[GradebookRow], quiz_ids: list[str]) -> str:
     """SPEC 7's gradebook: student, score, max_score, one column per exercise and quiz, status."""
-    columns = ["student", "score", "max_score", *EXERCISE_MODULES, *quiz_ids, "status"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    parts = (*EXERCISE_MODULES, *quiz_ids)
+    rows = [["student", "score", "max_score", *parts, "status"]]
     for r in sorted(results, key=lambda r: r.student):
-        parts = r.part_scores()
-        row = [r.student, r.score, r.max_score, *(parts.get(c, 0.0) for c in (*EXERCISE_MODULES, *quiz_ids)),
-               r.status]
-        writer.writerow([spreadsheet_safe(v) for v in row])
-    return buffer.getvalue()
+        scores = r.part_scores()
+        rows.append([r.student, r.score, r.max_score, *(scores.get(c, 0.0) for c in parts), r.status])
+    return spreadsheet_csv(rows)
 
 
 def write_student_files(out_dir, result: SubmissionResult, part_max: dict[str, float]) -> None:

@@ -34,7 +34,7 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
-from ..fsutil import FORMULA_STARTS, atomic_write_bytes, atomic_write_text, spreadsheet_safe
+from ..fsutil import FORMULA_STARTS, atomic_write_bytes, atomic_write_text, spreadsheet_csv
 
 FORMATS = ("canvas", "moodle", "csv")
 #: the columns of SPEC 7's gradebook that are not grade items
@@ -143,7 +143,7 @@ def canvas_csv(book: Gradebook, possible: dict[str, float]) -> str:
     for row in book.rows:
         student = row["student"]
         out.append([student, "", student, student, "", *(_number(row[item]) for item in book.items)])
-    return _csv(out)
+    return spreadsheet_csv(out)
 
 
 def moodle_csv(book: Gradebook) -> str:
@@ -151,15 +151,9 @@ def moodle_csv(book: Gradebook) -> str:
     out = [[MOODLE_ID_COLUMN, *(ITEM_PREFIX + item for item in book.items)]]
     for row in book.rows:
         out.append([row["student"], *(_number(row[item]) for item in book.items)])
-    return _csv(out)
+    return spreadsheet_csv(out)
 
 
-def _csv(rows: list[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return buffer.getvalue()
 
 
 def _unquote(cell: str) -> str:
