@@ -25,6 +25,7 @@ Students:    embedlab check            test your exercises/ against the public c
 Instructors: embedlab grade SUBMISSIONS --out DIR    grade a whole class
              embedlab validate                       check the assignment itself
              embedlab release DIR                    write the student handout
+             embedlab similarity SUBMISSIONS --out DIR    who shares code with whom
              embedlab export {nbgrader,gradescope,lms} ...
 """
 
@@ -99,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run without namespaces (only for trusted code; results say so)")
 
+    _add_similarity(verbs)
+
     p = verbs.add_parser("release", help="write the student handout (instructors)",
                          description="Write the handout to DIR: stubs, public cases, quizzes with unreadable "
                                      "keys and a student README; no solutions, hidden cases or plain keys.")
@@ -130,6 +133,96 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("generate", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     return parser
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 1, got {text}")
+    return value
+
+
+def _add_similarity(verbs) -> None:
+    from .overlap import MAX_PAGES, MIN_TOKENS, THRESHOLD
+    p = verbs.add_parser(
+        "similarity", help="which submissions share code (instructors)",
+        description="Compare every pair of submissions in SUBMISSIONS, module by module, with copydetect's "
+                    "winnowing fingerprints (offline; nothing is run). The handout's stubs, docstrings and "
+                    "given helpers never count, nor do functions too short to mean anything. Writes "
+                    "DIR/similarity.csv (every flagged pair, most similar first) and DIR/similarity.html "
+                    "(the pairs side by side, shared code marked). Similarity is a reason to look, never "
+                    "a verdict. Needs the optional extra: pip install 'embedlab[similarity]'.")
+    p.add_argument("submissions", type=Path, help="the class folder (read exactly as 'grade' reads it)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the report goes")
+    p.add_argument("--threshold", type=_fraction, default=THRESHOLD, metavar="X",
+                   help="flag a pair when this share of one side's code in a module (or of one non-trivial "
+                        f"function) is also in the other (default {THRESHOLD}: in bench/similarity_threshold.py "
+                        "it finds every function copied with new names and swapped lines, and flags none of "
+                        "24 independent implementations)")
+    p.add_argument("--min-tokens", type=_positive_int, default=MIN_TOKENS, metavar="N",
+                   help="functions and overlaps smaller than N filtered characters (about N/15 lines) never "
+                        f"count on their own (default {MIN_TOKENS})")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                   help="processes for reading and comparing (default: the number of cores, %(default)s)")
+    p.add_argument("--max-pages", type=int, default=MAX_PAGES, metavar="N",
+                   help=f"pairs shown side by side in similarity.html (default {MAX_PAGES}; the CSV has all)")
+    p.add_argument("--handout", type=Path, metavar="DIR",
+                   help="the stubs handed out, whose code never counts (default: embedlab's exercises/)")
+
+
+def cmd_similarity(args) -> int:
+    if args.submissions.exists() and not args.submissions.is_dir():
+        raise UsageError(f"{args.submissions}: is a file, not a folder (give the folder that holds one "
+                         "folder or .zip per student)")
+    if not args.submissions.is_dir():
+        raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: exists and is not a folder")
+    if args.out.resolve() == args.submissions.resolve() or args.submissions.resolve() in args.out.resolve().parents:
+        raise UsageError(f"{args.out}: the report may not go inside the submissions folder")
+    if args.handout is not None and not args.handout.is_dir():
+        raise UsageError(f"--handout {args.handout}: no such folder (it should hold the stubs, bpe.py ...)")
+    if args.max_pages < 0:
+        raise UsageError(f"--max-pages {args.max_pages}: must be 0 or more")
+    from .overlap import require_detector
+    require_detector()
+    from .overlap.run import check_class
+    from .overlap.report import NOT_A_VERDICT
+
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _console()
+    err = _console_err()
+    # no refresh thread: the comparing workers are forked, and a fork should not race a thread
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True, auto_refresh=False, disable=not err.is_terminal)
+    with bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=phase)
+            bar.refresh()
+
+        summary = check_class(args.submissions, args.out, threshold=args.threshold, min_tokens=args.min_tokens,
+                              jobs=args.jobs, max_pages=args.max_pages, handout=args.handout,
+                              progress=progress)
+    if summary.students == 0:
+        err.print(f"[yellow]warning: no submissions found in {escape(str(args.submissions))} (one folder or "
+                  ".zip per student, named by student ID)[/]", soft_wrap=True)
+    console.print(
+        f"compared {summary.students} submissions ({summary.pairs} pairs, {summary.comparisons} module "
+        f"comparisons): {len(summary.flagged)} (pair, module) rows at similarity >= {summary.threshold}, "
+        f"{summary.pairs_flagged} pairs, {summary.students_flagged} students; {len(summary.skipped)} entries "
+        f"skipped; {summary.seconds:.1f} s -> {args.out / 'similarity.csv'}, {args.out / 'similarity.html'}",
+        soft_wrap=True, markup=False)
+    for name, reason in summary.skipped:
+        console.print(f"  skipped {name}: {reason}", soft_wrap=True, markup=False)
+    console.print(NOT_A_VERDICT, soft_wrap=True, markup=False)
+    return 0
 
 
 def _console():
@@ -255,6 +348,8 @@ def dispatch(args) -> int:
         return hint(args.function, console=_console())
     if verb == "quiz":
         return cmd_quiz(args)
+    if verb == "similarity":
+        return cmd_similarity(args)
     if verb == "release":
         from .release import release
         return release(args.dir, console=_console())
