@@ -57,6 +57,12 @@ def compare_prints(a: ModulePrint, b: ModulePrint, threshold: float = THRESHOLD,
     """The match between two fingerprinted modules, or None when it is not flagged."""
     if a.coverage < min_tokens or b.coverage < min_tokens:
         return None
+    if a.signature == b.signature and a.starts.keys() == b.starts.keys():
+        # the same fingerprints (a copy, or the same reference handed in twice): everything is shared
+        functions = {name: 1.0 for side in (a, b) for name, (_, size) in side.functions.items()
+                     if size >= min_tokens}
+        return ModuleMatch(1.0, 1.0, min(a.coverage, b.coverage),
+                           tuple(sorted(functions.items(), key=lambda item: (-item[1], item[0]))))
     small, large = (a.starts, b.starts) if len(a.starts) <= len(b.starts) else (b.starts, a.starts)
     shared = [h for h in small if h in large]
     # each shared fingerprint covers at most k characters: too few of them cannot reach min_tokens

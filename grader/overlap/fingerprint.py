@@ -218,6 +218,7 @@ class ModulePrint:
     k: int
     note: str | None = None
     details: list[RegionDetail] = field(default_factory=list)   # only when asked for
+    signature: int = 0        # hash of the set of fingerprints: equal sets are found without a walk
 
     @property
     def hashes(self):
@@ -254,8 +255,9 @@ def fingerprint_module(source: str, student_functions: tuple[str, ...], given: f
             old_mask, _ = functions.get(name, (0, 0))  # a function defined twice: both count
             mask |= old_mask
             functions[name] = (mask, (kept_mask & mask).bit_count())
+    # the hash of a frozenset of ints does not depend on the run (ints hash to themselves)
     return ModulePrint({h: tuple(p) for h, p in starts.items()}, kept_mask.bit_count(), functions, k,
-                       note, kept_details)
+                       note, kept_details, hash(frozenset(starts)))
 
 
 def shared_mask(mine: ModulePrint, shared) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..fsutil import atomic_write_text, spreadsheet_csv
+from ..fsutil import atomic_write_chunks, atomic_write_text, spreadsheet_csv
 from ..paths import EXERCISE_MODULES
 from ..submission import read_submission
 from .fingerprint import ModulePrint
@@ -40,15 +40,25 @@ def functions_cell(functions: tuple[tuple[str, float], ...]) -> str:
     return "; ".join(f"{name} {share:.2f}" for name, share in functions)
 
 
-def csv_text(summary) -> str:
-    """Every flagged (pair, module), best first; ``shown`` is the pair's anchor in the page, if any."""
-    rows = [CSV_COLUMNS]
-    for rank, row in enumerate(summary.flagged, 1):
-        m = row.match
-        shown = f"{HTML_NAME}#pair-{rank}" if rank <= summary.pages else ""
-        rows.append((row.student_a, row.student_b, row.module, round(m.similarity_a, 3), round(m.similarity_b, 3),
-                     m.tokens_shared, functions_cell(m.functions), shown))
-    return spreadsheet_csv(rows)
+def csv_chunks(summary, rows_per_chunk: int = 20_000):
+    """``similarity.csv`` piece by piece (UTF-8 bytes): every flagged (pair, module), best first.
+
+    ``shown`` is the pair's anchor in ``similarity.html`` when the page shows it.
+    """
+    yield spreadsheet_csv([CSV_COLUMNS]).encode("utf-8")
+    flagged = summary.flagged
+    c = flagged.columns   # read the columns directly: a row object per row costs more than the CSV
+    cells = [functions_cell(f) for f in flagged.functions]
+    students = flagged.students
+    for start in range(0, len(flagged), rows_per_chunk):
+        stop = min(start + rows_per_chunk, len(flagged))
+        rows = zip(c["i"][start:stop].tolist(), c["j"][start:stop].tolist(), c["module"][start:stop].tolist(),
+                   c["sim_a"][start:stop].round(3).tolist(), c["sim_b"][start:stop].round(3).tolist(),
+                   c["tokens"][start:stop].tolist(), c["functions"][start:stop].tolist())
+        yield spreadsheet_csv(
+            (students[i], students[j], EXERCISE_MODULES[m], sim_a, sim_b, tokens, cells[f],
+             f"{HTML_NAME}#pair-{rank}" if rank <= summary.pages else "")
+            for rank, (i, j, m, sim_a, sim_b, tokens, f) in enumerate(rows, start + 1)).encode("utf-8")
 
 
 def highlighted_code(mine: ModulePrint, source: str, shared) -> str:
@@ -123,6 +133,6 @@ def write_report(summary, class_dir: Path, out_dir: Path, handout, entries: dict
         csv_name=CSV_NAME, date=_dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z"))
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / HTML_NAME, html)
-    atomic_write_text(out_dir / CSV_NAME, csv_text(summary))
+    atomic_write_chunks(out_dir / CSV_NAME, csv_chunks(summary))
     progress("writing", len(chosen), len(chosen))
     return len(shown)

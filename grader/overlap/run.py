@@ -65,8 +65,95 @@ class Flagged:
     module: str
     match: ModuleMatch
 
-    def sort_key(self) -> tuple:
-        return (-self.match.score, self.student_a, self.student_b, EXERCISE_MODULES.index(self.module))
+
+
+class FlaggedRows:
+    """Every flagged (pair, module), best first: a sequence of :class:`Flagged`, stored as columns.
+
+    Columns rather than objects because the count can be large: in a class of 1,000 where most
+    hand in the same reference code, nearly every pair is flagged (millions of rows), and a row
+    costs 40 bytes here instead of a kilobyte as objects. Rows are sorted by score (the highest of
+    both similarities and every function's), then student A, student B and module order.
+    """
+
+    def __init__(self, students: list[str], columns: dict[str, "np.ndarray"] | None = None,
+                 functions: list[tuple[tuple[str, float], ...]] | None = None) -> None:
+        import numpy as np
+
+        self.students = students
+        self.functions = functions or [()]
+        empty = {"i": np.empty(0, np.int32), "j": np.empty(0, np.int32), "module": np.empty(0, np.int8),
+                 "sim_a": np.empty(0), "sim_b": np.empty(0), "score": np.empty(0),
+                 "tokens": np.empty(0, np.int32), "functions": np.empty(0, np.int32)}
+        columns = columns or empty
+        order = np.lexsort((columns["module"], columns["j"], columns["i"], -columns["score"]))
+        self.columns = {name: column[order] for name, column in columns.items()}
+
+    def __len__(self) -> int:
+        return len(self.columns["i"])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        c = self.columns
+        if index < 0:
+            index += len(self)
+        match = ModuleMatch(float(c["sim_a"][index]), float(c["sim_b"][index]), int(c["tokens"][index]),
+                            self.functions[int(c["functions"][index])])
+        return Flagged(self.students[int(c["i"][index])], self.students[int(c["j"][index])],
+                       EXERCISE_MODULES[int(c["module"][index])], match)
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FlaggedRows) and list(self) == list(other)
+
+    def pair_count(self) -> int:
+        import numpy as np
+        return len(np.unique(self.columns["i"].astype(np.int64) * len(self.students) + self.columns["j"]))
+
+    def student_count(self) -> int:
+        import numpy as np
+        return len(np.unique(np.concatenate([self.columns["i"], self.columns["j"]])))
+
+
+class _Batch:
+    """The flagged rows of one task, built in a worker: columns plus the distinct function lists."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+        self.functions: dict[tuple, int] = {}
+
+    def add(self, i: int, j: int, module: int, match: ModuleMatch) -> None:
+        index = self.functions.setdefault(match.functions, len(self.functions))
+        self.rows.append((i, j, module, match.similarity_a, match.similarity_b, match.score, match.tokens_shared,
+                          index))
+
+    def packed(self) -> tuple[dict, list]:
+        import numpy as np
+        names = ("i", "j", "module", "sim_a", "sim_b", "score", "tokens", "functions")
+        types = (np.int32, np.int32, np.int8, np.float64, np.float64, np.float64, np.int32, np.int32)
+        columns = {name: np.array([row[k] for row in self.rows], dtype=kind)
+                   for k, (name, kind) in enumerate(zip(names, types))}
+        return columns, list(self.functions)
+
+
+def merge_batches(students: list[str], batches: list[tuple[dict, list]]) -> FlaggedRows:
+    """One :class:`FlaggedRows` from the workers' batches (their function lists made one)."""
+    import numpy as np
+
+    table: dict[tuple, int] = {(): 0}
+    parts = []
+    for columns, functions in batches:
+        if len(columns["i"]) == 0:
+            continue
+        remap = np.array([table.setdefault(f, len(table)) for f in functions], dtype=np.int32)
+        parts.append({**columns, "functions": remap[columns["functions"]]})
+    if not parts:
+        return FlaggedRows(students)
+    merged = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    return FlaggedRows(students, merged, list(table))
 
 
 @dataclass
@@ -76,7 +163,7 @@ class Summary:
     students: int = 0                       # submissions compared
     pairs: int = 0                          # pairs of them
     comparisons: int = 0                    # (pair, module) comparisons made
-    flagged: list[Flagged] = field(default_factory=list)
+    flagged: FlaggedRows = field(default_factory=lambda: FlaggedRows([]))
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (entry, reason)
     notes: list[tuple[str, str]] = field(default_factory=list)     # (student, note)
     pages: int = 0
@@ -86,11 +173,11 @@ class Summary:
 
     @property
     def students_flagged(self) -> int:
-        return len({s for f in self.flagged for s in (f.student_a, f.student_b)})
+        return self.flagged.student_count()
 
     @property
     def pairs_flagged(self) -> int:
-        return len({(f.student_a, f.student_b) for f in self.flagged})
+        return self.flagged.pair_count()
 
 
 Progress = Callable[[str, int, int], None]   # (phase, done, total)
@@ -121,14 +208,15 @@ def _read_and_fingerprint(task: tuple[str, list[Path]]):
     return student, prints, None, notes
 
 
-def _compare_rows(rows: list[int]) -> tuple[list[tuple[int, int, str, ModuleMatch]], int, int]:
-    """Row ``i`` against every later row: (flagged matches, module comparisons, pairs)."""
+def _compare_rows(rows: list[int]) -> tuple[tuple[dict, list], int, int]:
+    """Rows ``i`` against every later row: (flagged rows, module comparisons made, pairs)."""
     threshold, min_tokens = _SETTINGS
-    out = []
+    batch = _Batch()
     done = 0
     prints = _PRINTS
     n = len(prints)
     pairs = sum(n - 1 - i for i in rows)
+    module_index = {m: k for k, m in enumerate(EXERCISE_MODULES)}
     for i in rows:
         mine = prints[i]
         for j in range(i + 1, n):
@@ -140,8 +228,8 @@ def _compare_rows(rows: list[int]) -> tuple[list[tuple[int, int, str, ModuleMatc
                 done += 1
                 match = compare_prints(a, b, threshold, min_tokens)
                 if match is not None:
-                    out.append((i, j, module, match))
-    return out, done, pairs
+                    batch.add(i, j, module_index[module], match)
+    return batch.packed(), done, pairs
 
 
 def _balanced_tasks(n: int, per_task: int) -> list[list[int]]:
@@ -204,15 +292,15 @@ def check_class(class_dir: Path, out_dir: Path, *, threshold: float = THRESHOLD,
     summary.pairs = len(students) * (len(students) - 1) // 2
 
     _PRINTS, _SETTINGS = prints, (threshold, min_tokens)
-    found: list[tuple[int, int, str, ModuleMatch]] = []
+    batches: list[tuple[dict, list]] = []
     pool = _pool(min(jobs, max(1, len(students) // 8)))   # forked now: the workers see the fingerprints
     try:
         tasks_rows = _balanced_tasks(len(students), max(1, len(students) // (64 * max(1, jobs)) or 1))
         results = (pool.imap_unordered(_compare_rows, tasks_rows) if pool else map(_compare_rows, tasks_rows))
         pairs_done = 0
         progress("comparing", 0, summary.pairs)
-        for matches, comparisons, pairs in results:
-            found.extend(matches)
+        for batch, comparisons, pairs in results:
+            batches.append(batch)
             summary.comparisons += comparisons
             pairs_done += pairs
             progress("comparing", min(pairs_done, summary.pairs), summary.pairs)
@@ -220,8 +308,7 @@ def check_class(class_dir: Path, out_dir: Path, *, threshold: float = THRESHOLD,
         if pool:
             pool.terminate()
         _PRINTS = []
-    summary.flagged = sorted((Flagged(students[i], students[j], module, match) for i, j, module, match in found),
-                             key=Flagged.sort_key)
+    summary.flagged = merge_batches(students, batches)
     summary.pages = write_report(summary, Path(class_dir), Path(out_dir), _HANDOUT, listing.entries,
                                  max_pages=max_pages, progress=progress)
     summary.seconds = time.perf_counter() - started
