@@ -207,9 +207,14 @@ def cmd_similarity(args) -> int:
             bar.update(task, completed=done, total=total, description=phase)
             bar.refresh()
 
-        summary = check_class(args.submissions, args.out, threshold=args.threshold, min_tokens=args.min_tokens,
-                              jobs=args.jobs, max_pages=args.max_pages, handout=args.handout,
-                              progress=progress)
+        try:
+            summary = check_class(args.submissions, args.out, threshold=args.threshold,
+                                  min_tokens=args.min_tokens, jobs=args.jobs, max_pages=args.max_pages,
+                                  handout=args.handout, progress=progress)
+        except KeyboardInterrupt:
+            print(f"embedlab: interrupted; nothing was written (a previous report in {args.out} is unchanged)",
+                  file=sys.stderr)
+            return 130
     if summary.students == 0:
         err.print(f"[yellow]warning: no submissions found in {escape(str(args.submissions))} (one folder or "
                   ".zip per student, named by student ID)[/]", soft_wrap=True)

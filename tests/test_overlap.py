@@ -21,14 +21,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("copydetect", reason="the similarity extra: pip install -e '.[similarity]'")
-
-from grader.cli import main  # noqa: E402
-from grader.overlap import MIN_TOKENS, THRESHOLD  # noqa: E402
-from grader.overlap.compare import compare_prints  # noqa: E402
-from grader.overlap.fingerprint import fingerprint_module, given_names, regions_of  # noqa: E402
-from grader.overlap.run import Handout, check_class  # noqa: E402
-from grader.paths import PROJECT_ROOT, STUDENT_FUNCTIONS  # noqa: E402
+from grader.cli import main
+from grader.overlap import MIN_TOKENS, THRESHOLD
+from grader.overlap.compare import compare_prints
+from grader.overlap.fingerprint import fingerprint_module, given_names, regions_of
+from grader.overlap.run import Handout, check_class
+from grader.paths import PROJECT_ROOT, STUDENT_FUNCTIONS
 
 STUB_BPE = (PROJECT_ROOT / "exercises" / "bpe.py").read_text(encoding="utf-8")
 SOLUTION_BPE = (PROJECT_ROOT / "solutions" / "bpe.py").read_text(encoding="utf-8")
@@ -214,6 +212,18 @@ def test_renaming_every_variable_changes_no_fingerprint(handout):
     assert set(pa.starts) == set(pb.starts)
     match = compare_prints(pa, pb, threshold=0.0, min_tokens=1)
     assert (match.similarity_a, match.similarity_b) == (1.0, 1.0)
+
+
+def test_equal_fingerprint_sets_shortcut_gives_what_the_full_walk_gives(handout):
+    import dataclasses
+
+    source = (PROJECT_ROOT / "solutions" / "lookup.py").read_text(encoding="utf-8")
+    a = handout.fingerprint("lookup", source)
+    b = handout.fingerprint("lookup", "# another student\n" + source.replace("vocab_size", "n_rows"))
+    assert a.signature == b.signature
+    walked = compare_prints(a, dataclasses.replace(b, signature=b.signature + 1))   # no shortcut
+    assert compare_prints(a, b) == walked
+    assert walked.similarity_a == walked.similarity_b == 1.0 and len(walked.functions) >= 5
 
 
 def test_regions_leave_out_docstrings_signatures_and_given_helpers():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -248,7 +249,12 @@ def _pool(jobs: int):
     """A pool of forked workers (they inherit the fingerprints without copying them), or None."""
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return multiprocessing.get_context("fork").Pool(jobs)
+    return multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start)
+
+
+def _worker_start() -> None:
+    # Ctrl-C reaches the whole process group: only the main process handles it (and stops the pool)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def check_class(class_dir: Path, out_dir: Path, *, threshold: float = THRESHOLD, min_tokens: int = MIN_TOKENS,
