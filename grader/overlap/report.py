@@ -25,6 +25,8 @@ from ..submission import read_submission
 from .fingerprint import ModulePrint
 
 CSV_NAME = "similarity.csv"
+#: lines of unshared code shown around each shared run in the side-by-side view
+CONTEXT_LINES = 6
 HTML_NAME = "similarity.html"
 CSV_COLUMNS = ("student_a", "student_b", "module", "similarity_a", "similarity_b", "tokens_shared",
                "functions", "shown")
@@ -62,7 +64,8 @@ def csv_chunks(summary, rows_per_chunk: int = 20_000):
 
 
 def highlighted_code(mine: ModulePrint, source: str, shared) -> str:
-    """``source`` as HTML: escaped, with each run covered by a fingerprint from ``shared`` in ``<mark>``.
+    """``source`` as HTML: escaped, each run covered by a fingerprint from ``shared`` in ``<mark>``,
+    and only ``CONTEXT_LINES`` lines of the rest around each run.
 
     The filtered positions are mapped back to the source with copydetect's own offset tables, as
     ``copydetect.compare_files`` does, region by region.
@@ -83,8 +86,9 @@ def highlighted_code(mine: ModulePrint, source: str, shared) -> str:
         parts.append(np.clip(slices + detail.region.start, detail.region.start, detail.region.end))
     if not parts:  # highlight_overlap would hand the text back unescaped
         return str(escape(source))
+    # only the shared runs and CONTEXT_LINES around them: the rest is mostly the handout, shown as "..."
     html, _ = highlight_overlap(source, np.concatenate(parts, axis=1).astype(np.int64), "<mark>", "</mark>",
-                                escape_html=True)
+                                truncate=CONTEXT_LINES, escape_html=True)
     return html
 
 
