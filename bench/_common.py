@@ -147,6 +147,18 @@ def print_table(rows: list[dict], columns: list[str] | None = None, title: str |
     sys.stdout.flush()
 
 
+def int_list(text: str) -> list[int]:
+    """argparse type: ``"100,1000"`` -> ``[100, 1000]`` (positive whole numbers)."""
+    import argparse
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive numbers, got {text!r}")
+    return values
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

@@ -44,16 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _class import make_class  # noqa: E402
 from _common import (ROOT, BenchError, embedlab_command, exercise_fractions, main_guard, mib,  # noqa: E402
                      print_table, require, run_measured, temp_folder, write_csv)
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive numbers, got {text!r}")
-    return values
+from _common import int_list as _int_list  # noqa: E402
 
 
 def gradebook_rows(out: Path) -> int:

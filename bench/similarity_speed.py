@@ -24,28 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _class import make_class  # noqa: E402
-from _common import (BenchError, embedlab_command, main_guard, mib, print_table, run_measured,  # noqa: E402
+from _common import (BenchError, embedlab_command, int_list, main_guard, mib, print_table, run_measured,  # noqa: E402
                      temp_folder, write_csv)
 
 SUMMARY = re.compile(r"compared (\d+) submissions \((\d+) pairs, (\d+) module comparisons\): (\d+) \(pair, module\) "
                      r"rows at similarity >= ([\d.]+), (\d+) pairs, (\d+) students")
 
 
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive numbers, got {text!r}")
-    return values
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 100 only")
-    parser.add_argument("--sizes", type=_int_list, help="class sizes (default 100,1000; quick 100)")
-    parser.add_argument("--jobs", type=_int_list, default=[1, 2], help="--jobs values to run (default 1,2)")
+    parser.add_argument("--sizes", type=int_list, help="class sizes (default 100,1000; quick 100)")
+    parser.add_argument("--jobs", type=int_list, default=[1, 2], help="--jobs values to run (default 1,2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic class (0)")
     args = parser.parse_args()
     sizes = args.sizes or ([100] if args.quick else [100, 1000])

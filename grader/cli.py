@@ -174,15 +174,7 @@ def _add_similarity(verbs) -> None:
 
 
 def cmd_similarity(args) -> int:
-    if args.submissions.exists() and not args.submissions.is_dir():
-        raise UsageError(f"{args.submissions}: is a file, not a folder (give the folder that holds one "
-                         "folder or .zip per student)")
-    if not args.submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"{args.out}: exists and is not a folder")
-    if args.out.resolve() == args.submissions.resolve() or args.submissions.resolve() in args.out.resolve().parents:
-        raise UsageError(f"{args.out}: the report may not go inside the submissions folder")
+    _check_class_and_out(args.submissions, args.out, "the report")
     if args.handout is not None and not args.handout.is_dir():
         raise UsageError(f"--handout {args.handout}: no such folder (it should hold the stubs, bpe.py ...)")
     if args.max_pages < 0:
@@ -235,16 +227,21 @@ def _console():
     return Console(highlight=False)
 
 
-def cmd_grade(args) -> int:
-    if args.submissions.exists() and not args.submissions.is_dir():
-        raise UsageError(f"{args.submissions}: is a file, not a folder (give the folder that holds one "
+def _check_class_and_out(submissions: Path, out: Path, what: str) -> None:
+    """The class folder must be a folder; ``out`` (where ``what`` goes) a folder outside it."""
+    if submissions.exists() and not submissions.is_dir():
+        raise UsageError(f"{submissions}: is a file, not a folder (give the folder that holds one "
                          "folder or .zip per student)")
-    if not args.submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder (the class's submissions go there)")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"{args.out}: exists and is not a folder")
-    if args.out.resolve() == args.submissions.resolve() or args.submissions.resolve() in args.out.resolve().parents:
-        raise UsageError(f"{args.out}: results may not go inside the submissions folder")
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions}: no such folder (the class's submissions go there)")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
+        raise UsageError(f"{out}: {what} may not go inside the submissions folder")
+
+
+def cmd_grade(args) -> int:
+    _check_class_and_out(args.submissions, args.out, "results")
     from .engine import grade_class
     from .sandbox import Limits
 

@@ -13,6 +13,7 @@ import ast
 import csv
 import io
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -54,51 +55,15 @@ def with_bodies(stub: str, bodies: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------------------------
 # the students of the class of three
 # ---------------------------------------------------------------------------------------------
-# ana: the lesson's train_bpe as the solutions write it, and her own other functions
-ANA_TRAIN = '''
-if isinstance(num_merges, bool) or not isinstance(num_merges, int):
-    raise TypeError(f"num_merges must be an int, not {type(num_merges).__name__}")
-if num_merges < 0:
-    raise ValueError(f"num_merges must be >= 0, not {num_merges}")
-words: dict[tuple[str, ...], int] = {}
-for chunk in pretokenize(text):
-    words[tuple(chunk)] = words.get(tuple(chunk), 0) + 1
-merges: list[tuple[str, str]] = []
-for _ in range(num_merges):
-    counts = count_pairs(words)
-    if not counts:
-        break
-    best = max(counts, key=counts.get)  # the first pair among equal counts
-    merges.append(best)
-    words = merge_pair(words, best)
-return merges
-'''
-ANA_COUNT = '''
-_check_words(words)
-counts = {}
-for word, count in words.items():
-    for pair in zip(word, word[1:]):
-        counts[pair] = counts.get(pair, 0) + count
-return counts
-'''
-ANA_MERGE = '''
-_check_words(words)
-_check_pair(pair)
-left, right = pair
-merged = {}
-for word, count in words.items():
-    symbols = []
-    i = 0
-    while i < len(word):
-        if i + 1 < len(word) and word[i] == left and word[i + 1] == right:
-            symbols.append(left + right)
-            i += 2
-        else:
-            symbols.append(word[i])
-            i += 1
-    merged[tuple(symbols)] = merged.get(tuple(symbols), 0) + count
-return merged
-'''
+def solution_body(function: str) -> str:
+    """The body of a function of solutions/bpe.py, docstring and solution markers left out, dedented."""
+    node = next(n for n in ast.parse(SOLUTION_BPE).body if isinstance(n, ast.FunctionDef) and n.name == function)
+    lines = SOLUTION_BPE.splitlines()[node.body[1].lineno - 1:node.end_lineno]
+    return textwrap.dedent("\n".join(line for line in lines if "### " not in line))
+
+
+# ana: the reference's count_pairs, merge_pair and train_bpe (as a student who saw it would hand in)
+ANA_TRAIN, ANA_COUNT, ANA_MERGE = (solution_body(f) for f in ("train_bpe", "count_pairs", "merge_pair"))
 # ben: ana's train_bpe with every name changed, lines reordered, comments and messages his own;
 # his count_pairs and merge_pair are written another way entirely
 BEN_TRAIN = '''
@@ -281,17 +246,21 @@ IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True).filter(
 @given(names=st.lists(IDENT, min_size=4, max_size=4, unique=True))
 @example(names=["tally", "w", "n", "bigram"])
 def test_property_renamed_copy_is_a_full_match_and_symmetric(handout, names):
-    counts, word, count, pair = names
-    body = (f"_check_words(words)\n{counts} = {{}}\nfor {word}, {count} in words.items():\n    for {pair} in zip({word}, {word}[1:]):\n"
-            f"        {counts}[{pair}] = {counts}.get({pair}, 0) + {count}\nreturn {counts}")
-    original = handout.fingerprint("bpe", with_bodies(STUB_BPE, {"count_pairs": ANA_COUNT, "merge_pair": ANA_MERGE}))
-    renamed = handout.fingerprint("bpe", with_bodies(STUB_BPE, {"count_pairs": body, "merge_pair": ANA_MERGE}))
+    def count_pairs_with(counts: str, word: str, count: str, pair: str) -> str:
+        return (f"_check_words(words)\n{counts} = {{}}\nfor {word}, {count} in words.items():\n"
+                f"    for {pair} in zip({word}, {word}[1:]):\n"
+                f"        {counts}[{pair}] = {counts}.get({pair}, 0) + {count}\nreturn {counts}")
+
+    original = handout.fingerprint("bpe", with_bodies(STUB_BPE, {
+        "count_pairs": count_pairs_with("counts", "word", "count", "pair"), "merge_pair": ANA_MERGE}))
+    renamed = handout.fingerprint("bpe", with_bodies(STUB_BPE, {
+        "count_pairs": count_pairs_with(*names), "merge_pair": ANA_MERGE}))
     forward = compare_prints(original, renamed, threshold=0.0, min_tokens=1)
     backward = compare_prints(renamed, original, threshold=0.0, min_tokens=1)
     assert forward.similarity_a == pytest.approx(backward.similarity_b)
     assert forward.similarity_b == pytest.approx(backward.similarity_a)
     assert forward.tokens_shared == backward.tokens_shared
-    # count_pairs differs from ANA_COUNT only by its names: after filtering the modules are equal
+    # the two differ only by names: after filtering the modules are equal
     assert set(original.starts) == set(renamed.starts)
     assert dict(forward.functions) == {"count_pairs": 1.0, "merge_pair": 1.0}
     assert forward.similarity_a == forward.similarity_b == 1.0
