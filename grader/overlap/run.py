@@ -200,7 +200,8 @@ def _read_and_fingerprint(task: tuple[str, list[Path]]):
     if not sub.modules:
         return student, None, "no exercise files found", []
     prints: dict[str, ModulePrint] = {}
-    notes = []
+    # what the reader refused inside the submission (too large, a link, not UTF-8): it was not compared
+    notes = [note for note in sub.notes if " was not read: " in note]
     for module, source in sub.modules.items():
         found = _HANDOUT.fingerprint(module, source)
         if found.note:
