@@ -185,8 +185,8 @@ def main() -> None:
         summary.append(line)
     print()
     print_table(summary, title=f"flagged per threshold (functions of at least {MIN_TOKENS} characters)")
-    trivial = sorted({r["function"].split(" ")[0] for r in rows if r["size"] < MIN_TOKENS})
-    print(f"\ntrivial (never counted alone): {', '.join(trivial) or 'none'}")
+    trivial = [f"{r['kind']} {r['function']}" for r in rows if r["size"] < MIN_TOKENS]
+    print(f"\nleft out as trivial (a side under {MIN_TOKENS} characters): {'; '.join(trivial) or 'none'}")
     if args.no_write:
         return
     target = write_csv("similarity_threshold", [{"section": "pairs", **r} for r in rows]

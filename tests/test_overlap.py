@@ -441,3 +441,16 @@ def test_bad_usage_is_one_line_and_exit_2(class_of_three, tmp_path, capsys, args
     code, out, err = run_cli(capsys, *(a.format(**fill) for a in args))
     assert code == 2 and message in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_max_pages_limits_the_page_never_the_csv(tmp_path, capsys):
+    root = tmp_path / "class"
+    for student in ("p1", "p2", "p3"):
+        write_student(root, student, {"bpe.py": SOLUTION_BPE})
+    code, out, err = run_cli(capsys, str(root), "--out", str(tmp_path / "out"), "--jobs", "1", "--max-pages", "1")
+    assert code == 0, err
+    rows = read_csv(tmp_path / "out")
+    assert [(r["student_a"], r["student_b"]) for r in rows] == [("p1", "p2"), ("p1", "p3"), ("p2", "p3")]
+    assert [r["shown"] for r in rows] == ["similarity.html#pair-1", "", ""]
+    html = (tmp_path / "out" / "similarity.html").read_text(encoding="utf-8")
+    assert 'id="pair-1"' in html and 'id="pair-2"' not in html and "2 more in the CSV only" in html
