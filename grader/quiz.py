@@ -59,6 +59,8 @@ from typing import Any
 
 import yaml
 
+from .yamlutil import LineMapping, SafeLinesLoader, StringLinesLoader, load_yaml, read_text
+
 QUESTION_TYPES = ("single", "multiple", "numeric", "text")
 MODES = ("practice", "graded")
 # A quiz id is a gradebook column (SPEC 7): it must not take the name of a fixed column.
@@ -88,79 +90,13 @@ class AnswersFormatError(ValueError):
 
 
 # --------------------------------------------------------------------------------------------
-# YAML with line numbers and no silent duplicate keys
+# YAML with line numbers and no silent duplicate keys: the shared loader (course files use it too)
 
-
-class _Mapping(dict):
-    """A YAML mapping that remembers its own line and the line of each value (1-based)."""
-
-    def __init__(self, line: int | None = None):
-        super().__init__()
-        self.line = line
-        self.lines: dict[Any, int] = {}
-
-
-def _construct_mapping(loader: yaml.BaseLoader, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
-    # PyYAML keeps the last of two equal keys without a word; an author's or student's duplicate
-    # `answer:` is a mistake to report, not to guess about.
-    if isinstance(loader, yaml.constructor.SafeConstructor):
-        loader.flatten_mapping(node)
-    mapping = _Mapping(node.start_mark.line + 1)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain name", key_node.start_mark)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = value_node.start_mark.line + 1
-    return mapping
-
-
-class _QuizLoader(yaml.SafeLoader):
-    """Quiz files: YAML's safe types, mappings as _Mapping."""
-
-
-class _AnswersLoader(yaml.BaseLoader):
-    """answers.yaml: every scalar a string (no `no` -> False, no `1:30` -> 90)."""
-
-
-for _loader in (_QuizLoader, _AnswersLoader):
-    _loader.construct_mapping = _construct_mapping  # type: ignore[method-assign]
-    _loader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
-
-
-def _load_yaml(text: str, source: str, loader: type, error: type[ValueError]) -> Any:
-    try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders are safe subclasses
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = exc.problem or exc.context or "cannot parse"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        raise error(f"{where}: malformed YAML: {problem}{context}") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{source}: malformed YAML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise error(f"{source}: malformed YAML: nested too deeply") from None
-
-
-def _read_text(path: str | Path, error: type[ValueError], limit: int | None = None) -> str:
-    p = Path(path)
-    try:
-        if limit is not None and p.stat().st_size > limit:
-            raise error(f"{path}: too big (over {limit // 1024} KiB)")
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+_Mapping = LineMapping
+_QuizLoader = SafeLinesLoader          # quiz files: YAML's safe types
+_AnswersLoader = StringLinesLoader     # answers.yaml: every scalar a string
+_load_yaml = load_yaml
+_read_text = read_text
 
 
 # --------------------------------------------------------------------------------------------
