@@ -99,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the gradebook in an LMS's import layout (default: csv only)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run without namespaces (only for trusted code; results say so)")
+    p.add_argument("--course", type=Path, metavar="FILE",
+                   help="the course file: due date, late policy, extensions, weights, visibility (default: "
+                        "course.yaml beside SUBMISSIONS, if there is one; see docs/course.md)")
+    p.add_argument("--submitted-at", type=Path, metavar="FILE",
+                   help="CSV of student,submitted_at (an LMS download) for the late policy; never file times")
+    p.add_argument("--overrides", type=Path, metavar="FILE",
+                   help="CSV or YAML of student,target,points,reason[,by]: manual points, applied last and shown")
+    p.add_argument("--only", nargs="+", metavar="ID",
+                   help="grade (again) only these students; every other stored row is kept as it is")
+    p.add_argument("--prune", action="store_true",
+                   help="drop the stored rows and files of students no longer in SUBMISSIONS (default: keep, marked)")
 
     _add_similarity(verbs)
 
@@ -241,9 +252,16 @@ def _check_class_and_out(submissions: Path, out: Path, what: str) -> None:
 
 
 def cmd_grade(args) -> int:
+    from rich.markup import escape
+
     _check_class_and_out(args.submissions, args.out, "results")
-    from .engine import grade_class
+    from .course import course_run
+    from .engine import grade_class, load_quizzes_or_none
     from .sandbox import Limits
+
+    # the course policy is read and checked before anything is graded or written (exit 2 if wrong)
+    run = course_run(submissions=args.submissions, course_file=args.course, submitted_at=args.submitted_at,
+                     overrides=args.overrides, quizzes=load_quizzes_or_none())
 
     limits = Limits(case_seconds=args.case_seconds, submission_seconds=args.submission_seconds,
                     memory_bytes=args.memory_mb << 20)
@@ -264,7 +282,8 @@ def cmd_grade(args) -> int:
             bar.update(task, completed=done, total=total, description=student or "")
 
         summary = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits, force=args.force,
-                              sandbox=not args.no_sandbox, progress=progress)
+                              sandbox=not args.no_sandbox, progress=progress, course=run, only=args.only,
+                              prune=args.prune)
     if args.format != "csv":
         from .export.lms import export_gradebook
         target = args.out / f"gradebook-{args.format}.csv"
@@ -281,6 +300,12 @@ def cmd_grade(args) -> int:
         f"{summary.seconds:.1f} s -> {args.out / 'gradebook.csv'}", soft_wrap=True)
     for name, reason in summary.skipped:
         console.print(f"  skipped {name}: {reason}", soft_wrap=True)
+    for line in summary.warnings:
+        err.print(f"[yellow]warning: {escape(line)}[/]", soft_wrap=True)
+    if run.course is not None and run.course.source != "<no course file>":
+        console.print(f"course policy from {escape(run.course.source)}"
+                      + (f"; {summary.rewritten} students' files rewritten for it" if summary.rewritten else ""),
+                      soft_wrap=True)
     return 0
 
 

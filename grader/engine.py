@@ -286,12 +286,15 @@ def _worker_grade(task: tuple[Submission, Path]) -> str:
     """Grade one submission and write its files (step 5, in the worker: it spreads the cost of
     encoding); the main process stores the returned JSON only after the files are in place."""
     assert _JUDGE is not None
-    sub, out = task
+    sub, out, *policy = task  # policy: the course's view of this student (grader/course), if any
     try:
         result = _JUDGE.grade(sub)
     except Exception as exc:  # a bug of embedlab: the student still gets a row, and we say so
         result = SubmissionResult(student=sub.student, error=f"internal grader error ({type(exc).__name__}: {exc})")
-    write_student_files(out, result, part_max_of(result))
+    if policy and policy[0] is not None:
+        policy[0].write_files(out, result, part_max_of(result))
+    else:
+        write_student_files(out, result, part_max_of(result))
     return result.to_json()
 
 
@@ -309,21 +312,33 @@ class Summary:
     sandboxed: bool = True
     why_unsandboxed: str = ""
     students: int = 0
+    warnings: list[str] = field(default_factory=list)   # one line each, for the terminal
+    removed: list[str] = field(default_factory=list)    # stored, but gone from the class folder
+    rewritten: int = 0                                   # files rewritten for a changed course policy
 
 
 def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool = False,
-                sandbox: bool = True, progress=None) -> Summary:
+                sandbox: bool = True, progress=None, course=None, only: list[str] | None = None,
+                prune: bool = False) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; returns the summary.
 
     ``progress(done, total, student)`` is called after each student (the CLI draws a bar with it).
+    ``course`` (a :class:`grader.course.CourseRun`) applies a course policy after grading; ``only``
+    grades just those students again and keeps every other stored row as it is; a student stored
+    but no longer in the class folder keeps their row, marked, unless ``prune`` drops it.
     """
+    from .course.apply import CourseRun
+    from .course.engine_steps import check_before_writing, keep_others, refresh_files, removed_students
+
+    run = course if course is not None else CourseRun()
     started = time.monotonic()
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     listing = list_class(submissions)
+    quizzes = load_quizzes_or_none()
+    check_before_writing(run, out / STORE_NAME, listing.entries, quizzes, only)  # nothing written if wrong
+    out.mkdir(parents=True, exist_ok=True)
     summary = Summary(skipped=listing.skipped)
     fingerprint = assignment_fingerprint(limits)
-    quizzes = load_quizzes_or_none()
     quiz_ids = [q.id for q in quizzes]
 
     from .store import Store
@@ -332,14 +347,20 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
         todo: list[tuple[str, list[Path], str]] = []
         rows: dict[str, GradebookRow] = {}
         for student, entries in listing.entries.items():
+            if only is not None and student not in only:
+                keep_others(store, run, out, student, rows, summary)
+                continue
             sub = read_submission(student, entries)
             key = grading_key(sub, fingerprint)
-            stored = None if force else store.get(student, key)
+            stored = None if force or only is not None else store.get(student, key)
             if stored is not None and (out / student / "results.json").is_file():
-                rows[student] = GradebookRow.of(stored)
+                rows[student] = run.for_student(student).row(stored)
                 summary.reused += 1
+                refresh_files(store, run, out, student, key, stored, summary)
             else:
                 todo.append((student, entries, key))  # read again when its turn comes: memory stays flat
+        removed_students(store, run, out, set(listing.entries), rows, summary, prune=prune)
+        summary.warnings += run.warnings(list(listing.entries))
         summary.students = len(listing.entries)
         done = len(rows)
         if progress:
@@ -347,11 +368,12 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
         if todo:
             hide = paths_to_hide([submissions, out])
             keys = {student: key for student, _, key in todo}
-            tasks = ((read_submission(student, entries), out) for student, entries, _ in todo)
+            tasks = ((read_submission(student, entries), out, run.for_student(student)) for student, entries, _ in todo)
             for text in _run_pool(tasks, len(todo), jobs, limits, hide, sandbox):
                 result = SubmissionResult.from_json(text)
-                store.put(result.student, keys[result.student], text)
-                rows[result.student] = GradebookRow.of(result)
+                policy = run.for_student(result.student)
+                store.put(result.student, keys[result.student], text, view=policy.view_key(keys[result.student]))
+                rows[result.student] = policy.row(result)
                 summary.graded += 1
                 summary.sandboxed = summary.sandboxed and result.sandboxed
                 done += 1
@@ -371,10 +393,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
 
 
 def part_max_of(result: SubmissionResult) -> dict[str, float]:
-    parts: dict[str, float] = {}
-    for t in result.tests:
-        parts[t.part] = parts.get(t.part, 0.0) + t.max_score
-    return parts
+    return result.part_max()
 
 
 def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: bool):

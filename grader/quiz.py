@@ -65,7 +65,8 @@ QUESTION_TYPES = ("single", "multiple", "numeric", "text")
 MODES = ("practice", "graded")
 # A quiz id is a gradebook column (SPEC 7): it must not take the name of a fixed column.
 RESERVED_IDS = frozenset(
-    {"student", "score", "max_score", "status", "bpe", "lookup", "skipgram", "similarity", "pipeline"}
+    {"student", "score", "max_score", "status", "bpe", "lookup", "skipgram", "similarity", "pipeline",
+     "late_penalty", "final_score", "submitted_at", "overrides"}  # the course policy's columns (docs/course.md)
 )
 MAX_ANSWERS_BYTES = 1 << 20  # SPEC 7: a file over 1 MiB counts as missing
 MAX_VARIANTS = 1000  # a locked practice question stores a key table per variant

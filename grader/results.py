@@ -61,6 +61,13 @@ class SubmissionResult:
             parts[t.part] = round(parts.get(t.part, 0.0) + t.score, 6)
         return parts
 
+    def part_max(self) -> dict[str, float]:
+        """Points possible per part (module or quiz), in the order the tests come."""
+        parts: dict[str, float] = {}
+        for t in self.tests:
+            parts[t.part] = parts.get(t.part, 0.0) + t.max_score
+        return parts
+
     # --- persistence -------------------------------------------------------------------------
     def to_json(self) -> str:
         # every field is plain data: a shallow dict per test (dataclasses.asdict deep-copies, slowly)
@@ -95,11 +102,12 @@ class SubmissionResult:
         }
 
     # --- the feedback a student reads --------------------------------------------------------
-    def feedback_markdown(self, part_max: dict[str, float]) -> str:
+    def feedback_markdown(self, part_max: dict[str, float], *, score_lines: list[str] | None = None) -> str:
+        """The student's feedback.md; ``score_lines`` replace the score line (the course policy's view)."""
         lines = [f"# embedlab feedback for {self.student}", ""]
         if self.error:
             lines += [f"**Not graded:** {self.error}", ""]
-        lines += [f"**Score: {_num(self.score)} / {_num(self.max_score)}**", ""]
+        lines += score_lines if score_lines is not None else [f"**Score: {_num(self.score)} / {_num(self.max_score)}**", ""]
         parts = self.part_scores()
         lines += ["| part | score | out of |", "|---|---:|---:|"]
         lines += [f"| {p} | {_num(parts.get(p, 0))} | {_num(m)} |" for p, m in part_max.items()]
@@ -139,6 +147,11 @@ class GradebookRow:
     parts: dict[str, float]
     status: str
     error: str | None = None
+    # the course policy's columns (grader/course); without a course: no penalty, final = score
+    late_penalty: float = 0.0
+    final: float | None = None
+    submitted_at: str = ""
+    overrides: str = ""
 
     @classmethod
     def of(cls, result: SubmissionResult) -> "GradebookRow":
@@ -153,13 +166,21 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+#: columns after SPEC 7's, in this order (docs/course.md): what the course policy made of the score
+COURSE_COLUMNS = ("late_penalty", "final_score", "submitted_at", "overrides")
+
+
 def gradebook_csv(results: list[SubmissionResult] | list[GradebookRow], quiz_ids: list[str]) -> str:
-    """SPEC 7's gradebook: student, score, max_score, one column per exercise and quiz, status."""
+    """SPEC 7's gradebook: student, score, max_score, one column per exercise and quiz, status;
+    then the course policy's late_penalty, final, submitted_at and overrides."""
     parts = (*EXERCISE_MODULES, *quiz_ids)
-    rows = [["student", "score", "max_score", *parts, "status"]]
+    rows = [["student", "score", "max_score", *parts, "status", *COURSE_COLUMNS]]
     for r in sorted(results, key=lambda r: r.student):
         scores = r.part_scores()
-        rows.append([r.student, r.score, r.max_score, *(scores.get(c, 0.0) for c in parts), r.status])
+        final = getattr(r, "final", None)
+        rows.append([r.student, r.score, r.max_score, *(scores.get(c, 0.0) for c in parts), r.status,
+                     getattr(r, "late_penalty", 0.0), r.score if final is None else final,
+                     getattr(r, "submitted_at", ""), getattr(r, "overrides", "")])
     return spreadsheet_csv(rows)
 
 

@@ -20,6 +20,12 @@ CREATE TABLE IF NOT EXISTS results (
     key       TEXT NOT NULL,
     result    TEXT NOT NULL,
     graded_at REAL NOT NULL
+);
+-- what each student's files were last written from, besides the result (the course policy's view
+-- key): a changed course file rewrites files without grading again (grader/course/apply.py)
+CREATE TABLE IF NOT EXISTS views (
+    student   TEXT PRIMARY KEY,
+    key       TEXT NOT NULL
 )
 """
 
@@ -30,7 +36,7 @@ class Store:
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(SCHEMA)
+        self.db.executescript(SCHEMA)
         self.db.commit()
 
     def get(self, student: str, key: str) -> SubmissionResult | None:
@@ -38,11 +44,35 @@ class Store:
                               (student, key)).fetchone()
         return SubmissionResult.from_json(row[0]) if row else None
 
-    def put(self, student: str, key: str, result: SubmissionResult | str) -> None:
-        """Store a result (or its JSON text, as a worker sent it) and commit at once."""
+    def put(self, student: str, key: str, result: SubmissionResult | str, view: str | None = None) -> None:
+        """Store a result (or its JSON text, as a worker sent it), and the view key its files were
+        written with, and commit at once."""
         text = result if isinstance(result, str) else result.to_json()
         self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
                         (student, key, text, time.time()))
+        if view is not None:
+            self.db.execute("INSERT OR REPLACE INTO views VALUES (?, ?)", (student, view))
+        self.db.commit()
+
+    def latest(self, student: str) -> tuple[str, SubmissionResult] | None:
+        """The stored key and result of ``student``, whatever the key (``--only`` keeps other rows)."""
+        row = self.db.execute("SELECT key, result FROM results WHERE student = ?", (student,)).fetchone()
+        return (row[0], SubmissionResult.from_json(row[1])) if row else None
+
+    def students(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT student FROM results ORDER BY student")]
+
+    def delete(self, student: str) -> None:
+        self.db.execute("DELETE FROM results WHERE student = ?", (student,))
+        self.db.execute("DELETE FROM views WHERE student = ?", (student,))
+        self.db.commit()
+
+    def view(self, student: str) -> str | None:
+        row = self.db.execute("SELECT key FROM views WHERE student = ?", (student,)).fetchone()
+        return row[0] if row else None
+
+    def set_view(self, student: str, key: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO views VALUES (?, ?)", (student, key))
         self.db.commit()
 
     def close(self) -> None:
