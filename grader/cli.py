@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--layout", choices=["per-module", "single"], default="per-module")
     e = exports.add_parser("gradescope", help="write a Gradescope autograder zip")
     e.add_argument("zip", type=Path)
+    e.add_argument("--course", type=Path, metavar="FILE",
+                   help="bundle this course file: Gradescope then shows its visibility and late policy")
     e = exports.add_parser("lms", help="convert a gradebook.csv to an LMS import layout")
     e.add_argument("gradebook", type=Path)
     e.add_argument("--format", choices=["canvas", "moodle", "csv"], required=True)

@@ -3,7 +3,7 @@
 The rules, with the course file's words (``late:`` in ``course.yaml``):
 
 * **Due date.** A student's own due date is the course's ``due``, moved by their extension
-  (``s1: 2d`` adds two days; ``s1: 2026-11-25 12:00`` replaces it). The late due date ``until``
+  (``s1: 2d`` adds 48 hours of real time, whatever DST does; ``s1: 2026-11-25 12:00`` replaces it). The late due date ``until``
   moves by the same amount, so an extension never shortens the late window.
 * **Grace.** A submission at most ``grace`` after the due date is on time, to the second: with
   ``grace: 15m`` and due 23:59:00, 00:14:00 is on time and 00:14:01 is late.
@@ -31,7 +31,7 @@ the final 64.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
 from .schema import Course, LatePolicy
@@ -58,8 +58,12 @@ def student_until(course: Course, student: str) -> datetime | None:
 
 
 def lateness(submitted: datetime, due: datetime) -> timedelta:
-    """How late ``submitted`` is: 0 when on or before ``due`` (both aware datetimes)."""
-    return max(timedelta(0), submitted - due)
+    """How late ``submitted`` is, in real time: 0 when on or before ``due`` (both aware datetimes).
+
+    Both are taken to UTC first: Python subtracts two datetimes sharing one tzinfo by wall clock,
+    which across a DST change is an hour off.
+    """
+    return max(timedelta(0), submitted.astimezone(timezone.utc) - due.astimezone(timezone.utc))
 
 
 def late_units(late: timedelta, policy: LatePolicy) -> int:
@@ -104,7 +108,7 @@ def late_penalty(earned: float, possible: float, submitted: datetime | None, due
     if submitted is None or due is None or not earned > 0:
         return 0.0
     late = lateness(submitted, due)
-    past_until = until is not None and submitted > until and late > policy.grace
+    past_until = until is not None and lateness(submitted, until) > timedelta(0) and late > policy.grace
     share = late_share(late, policy, past_until=past_until)
     if share == 0:
         return 0.0

@@ -36,7 +36,7 @@ def run(args, *, console) -> int:
         return 0
     if args.target == "gradescope":
         from .gradescope import build_autograder
-        report = build_autograder(Path(args.zip))
+        report = build_autograder(Path(args.zip), course=getattr(args, "course", None))
         console.print(report.summary())
         return 0
     if args.target == "lms":

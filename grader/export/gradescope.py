@@ -162,9 +162,14 @@ def _entry(name: str, data: bytes, executable: bool = False) -> tuple[zipfile.Zi
     return info, data
 
 
-def build_autograder(zip_path: Path) -> BundleReport:
-    """Write the autograder zip (see the module docstring); returns what was written."""
+def build_autograder(zip_path: Path, course: Path | None = None) -> BundleReport:
+    """Write the autograder zip (see the module docstring); returns what was written.
+
+    ``course``: a course file, checked here and bundled so Gradescope applies its policy
+    (grader/course/gradescope.py).
+    """
     zip_path = Path(zip_path)
+    course_entry = _course_entry(course) if course is not None else []
     if zip_path.suffix.lower() != ".zip":
         raise UsageError(f"{zip_path}: the autograder must be a .zip file")
     if zip_path.exists() and not zip_path.is_file():
@@ -178,13 +183,26 @@ def build_autograder(zip_path: Path) -> BundleReport:
                _entry("run_autograder", RUN_AUTOGRADER.encode(), executable=True),
                _entry("requirements.txt", ("\n".join(pins) + "\n").encode()),
                _entry("README.txt", readme().encode())]
-    entries += [_entry(name, file.read_bytes()) for name, file in tree_files()]
+    entries += [_entry(name, file.read_bytes()) for name, file in tree_files()] + course_entry
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for info, data in entries:
             archive.writestr(info, data)
     atomic_write_bytes(zip_path, buffer.getvalue())
     return BundleReport(zip_path, len(entries), pins)
+
+
+def _course_entry(course: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The course file, validated as ``embedlab grade`` would (one-line error, exit 2, no zip written)."""
+    from ..course import load_course
+    from ..course.gradescope import BUNDLED_NAME
+    from ..engine import load_quizzes_or_none
+    from ..paths import EXERCISE_MODULES
+
+    quizzes = load_quizzes_or_none()
+    loaded = load_course(Path(course), quiz_modes={q.id: q.mode for q in quizzes},
+                         parts=(*EXERCISE_MODULES, *(q.id for q in quizzes)))
+    return [_entry(f"{TREE_DIR}/{BUNDLED_NAME}", loaded.text.encode("utf-8"))]
 
 
 def readme() -> str:

@@ -16,6 +16,9 @@ The student ID (it picks quiz variants, as ``embedlab quiz --id`` does) comes fr
 ``submission_metadata.json``: the first user's ``sid``, else the e-mail address, when it is a valid
 embedlab ID (SPEC 7); else ``student``. A submission uploaded as a single ``.zip`` is read like a
 zip in a class folder.
+
+With a course file bundled (``embedlab export gradescope --course FILE``), results.json follows it:
+visibility per test, the late penalty from ``created_at`` (see grader/course/gradescope.py).
 """
 
 from __future__ import annotations
@@ -96,15 +99,23 @@ def grade(root: Path) -> dict:
     from ..submission import read_submission
 
     started = time.monotonic()
-    student = student_id(read_metadata(root / "submission_metadata.json"))
+    metadata = read_metadata(root / "submission_metadata.json")
+    student = student_id(metadata)
     sub = read_submission(student, [submission_entry(root / "submission")])
     judge = Judge(limits_from_environment(), hide=paths_to_hide([root]))
     try:
         result: SubmissionResult = judge.grade(sub)
+        quizzes = judge.quizzes
     finally:
         judge.close()
     result.execution_time = time.monotonic() - started
-    return result.gradescope()
+    # the course policy the export bundled (grader/course/gradescope.py): visibility, late penalty
+    from ..course.gradescope import autograder_policy
+    from ..paths import PROJECT_ROOT
+
+    policy, notes = autograder_policy(PROJECT_ROOT, metadata, student, quizzes=quizzes)
+    result.notes += notes
+    return policy.gradescope(result) if policy is not None else result.gradescope()
 
 
 def main() -> int:

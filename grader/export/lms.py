@@ -92,11 +92,12 @@ class Gradebook:
 def read_gradebook(text: str, where: Path | str = "gradebook.csv") -> Gradebook:
     """Parse a gradebook.csv's text; ``where`` names it in error messages."""
     rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0][:3] != list(IDENTITY_COLUMNS) or rows[0][-1] != STATUS_COLUMN:
+    if not rows or rows[0][:3] != list(IDENTITY_COLUMNS) or STATUS_COLUMN not in rows[0]:
         raise UsageError(f"{where}: not an embedlab gradebook (the header must start with "
-                         f"{','.join(IDENTITY_COLUMNS)} and end with {STATUS_COLUMN})")
+                         f"{','.join(IDENTITY_COLUMNS)} and have a {STATUS_COLUMN} column)")
     header = rows[0]
-    items = header[3:-1]
+    # grade items lie between max_score and status; the course policy's columns follow status
+    items = header[3:header.index(STATUS_COLUMN)]
     records = []
     for number, row in enumerate(rows[1:], start=2):
         if not row:
