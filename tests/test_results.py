@@ -44,11 +44,12 @@ def test_result_round_trips_through_json():
 def test_gradebook_columns_and_formula_quoting():
     text = gradebook_csv([sample()], ["tokens"])
     rows = list(csv.reader(io.StringIO(text)))
+    # SPEC 7's columns, in order; then the course policy's (issue 15, docs/course.md)
     assert rows[0] == ["student", "score", "max_score", "bpe", "lookup", "skipgram", "similarity", "pipeline",
-                       "tokens", "status"]
+                       "tokens", "status", "late_penalty", "final_score", "submitted_at", "overrides"]
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][1:4] == ["3.0", "4.0", "2.0"]
-    assert rows[1][-2:] == ["1.0", "ok"]
+    assert rows[1][-6:] == ["1.0", "ok", "0.0", "3.0", "", ""]   # no course: no penalty, final = score
 
 
 def test_spreadsheet_safe():
