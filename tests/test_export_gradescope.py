@@ -81,7 +81,7 @@ def test_the_zip_has_gradescope_s_layout(bundle):
 def test_requirements_are_pinned_and_only_the_runtime_ones(bundle):
     with zipfile.ZipFile(bundle) as archive:
         lines = archive.read("requirements.txt").decode().split()
-    assert sorted(line.split("==")[0] for line in lines) == ["nbformat", "numpy", "pyyaml", "rich"]
+    assert sorted(line.split("==")[0] for line in lines) == ["nbformat", "numpy", "pyyaml", "rich", "tzdata"]
     assert all("==" in line for line in lines)
 
 

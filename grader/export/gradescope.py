@@ -8,7 +8,7 @@ at the top, ``\\n`` line endings, both executable)::
                         source tree put on that venv's path (what ``pip install -e`` does, without
                         needing setuptools)
     run_autograder      for each submission: ``python -m grader.export.gradescope_run``
-    requirements.txt    numpy, pyyaml, rich, nbformat, pinned to the versions this export ran with
+    requirements.txt    numpy, pyyaml, rich, nbformat, tzdata, pinned to the versions this export ran with
                         (the only downloads, from PyPI)
     embedlab/           the source tree: grader/ (with the public AND hidden cases), solutions/,
                         exercises/, quizzes/ (with their answer keys), pyproject.toml
@@ -42,7 +42,7 @@ from ..paths import PROJECT_ROOT
 TREE = ("pyproject.toml", "README.md", "grader", "solutions", "exercises", "quizzes")
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
-REQUIREMENTS = ("numpy", "pyyaml", "rich", "nbformat")
+REQUIREMENTS = ("numpy", "pyyaml", "rich", "nbformat", "tzdata")
 TREE_DIR = "embedlab"
 VENV = "embedlab-venv"
 #: 1980-01-01, zip's first date: the same export gives the same bytes
