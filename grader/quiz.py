@@ -59,7 +59,7 @@ from typing import Any
 
 import yaml
 
-from .yamlutil import LineMapping, SafeLinesLoader, StringLinesLoader, load_yaml, read_text
+from .yamlutil import LineMapping, SafeLinesLoader, StringLinesLoader, describe, load_yaml, read_text
 
 QUESTION_TYPES = ("single", "multiple", "numeric", "text")
 MODES = ("practice", "graded")
@@ -104,18 +104,7 @@ _read_text = read_text
 # Precise one-line errors
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+_show = describe
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,18 @@ def read_text(path: str | Path, error: type[Exception], limit: int | None = None
         raise error(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def describe(value: Any) -> str:
+    """A YAML value as an error message names it: ``'week'``, ``a list``, ``true (a yes/no value)``."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)

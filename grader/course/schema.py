@@ -46,7 +46,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UsageError
-from ..yamlutil import LineMapping, SafeLinesLoader, load_yaml, read_text
+from ..yamlutil import LineMapping, SafeLinesLoader, describe, load_yaml, read_text
 
 COURSE_FILE = "course.yaml"
 VISIBILITY_VALUES = ("visible", "hidden", "after_due_date", "after_published")
@@ -118,18 +118,7 @@ class Course:
 # ---------------------------------------------------------------------------------------------
 # one-line errors
 # ---------------------------------------------------------------------------------------------
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    return repr(value)
+_show = describe
 
 
 class _Section:
