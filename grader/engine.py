@@ -346,6 +346,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     with Store(out / STORE_NAME) as store:
         todo: list[tuple[str, list[Path], str]] = []
         rows: dict[str, GradebookRow] = {}
+        summary.students = len(listing.entries)
         for student, entries in listing.entries.items():
             if only is not None and student not in only:
                 keep_others(store, run, out, student, rows, summary)
@@ -356,13 +357,13 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
             if stored is not None and (out / student / "results.json").is_file():
                 rows[student] = run.for_student(student).row(stored)
                 summary.reused += 1
-                refresh_files(store, run, out, student, key, stored, summary)
+                if refresh_files(store, run, out, student, key, stored, summary) and progress:
+                    progress(len(rows), summary.students, student)  # a changed course rewrites many files
             else:
                 todo.append((student, entries, key))  # read again when its turn comes: memory stays flat
         removed_students(store, run, out, set(listing.entries), rows, summary, prune=prune)
         summary.warnings += run.warnings(list(listing.entries))
-        summary.students = len(listing.entries)
-        done = len(rows)
+        done = len(rows) - len(summary.removed)
         if progress:
             progress(done, summary.students, None)
         if todo:

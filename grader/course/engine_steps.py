@@ -14,15 +14,18 @@ from .apply import CourseRun
 STUDENT_FILES = ("results.json", "feedback.md")
 
 
-def refresh_files(store, run: CourseRun, out: Path, student: str, key: str, result, summary) -> None:
+def refresh_files(store, run: CourseRun, out: Path, student: str, key: str, result, summary) -> bool:
     """Rewrite a stored result's files when their view key changed (course file, times, overrides,
-    the due date passing); the result itself, and so every test outcome, stays as graded."""
+    the due date passing); the result itself, and so every test outcome, stays as graded.
+    Returns whether it rewrote them."""
     policy = run.for_student(student)
     view = policy.view_key(key)
-    if store.view(student) != view:
-        policy.write_files(out, result, result.part_max())
-        store.set_view(student, view)
-        summary.rewritten += 1
+    if store.view(student) == view:
+        return False
+    policy.write_files(out, result, result.part_max())
+    store.set_view(student, view)
+    summary.rewritten += 1
+    return True
 
 
 def keep_others(store, run: CourseRun, out: Path, student: str, rows: dict, summary) -> None:
