@@ -255,3 +255,28 @@ def test_gradescope_autograder_applies_the_bundled_course(graded, tmp_path):
     assert data["extra_data"]["late_penalty"] > 0
     assert [(t["name"], t["visibility"]) for t in data["tests"]] == [(t["name"], t["visibility"]) for t in local["tests"]]
     assert "Submitted 2026-11-22 08:00 CET: 1 d 8 h 1 min late (2 days)." in data["output"]
+
+
+def test_lms_export_carries_the_final_score_when_a_course_was_used(graded, tmp_path):
+    from grader.export.lms import export_gradebook
+
+    target = export_gradebook(graded / "out" / "gradebook.csv", tmp_path / "canvas.csv", "canvas")
+    rows = list(csv.reader(open(target, newline="")))
+    at = rows[0].index("embedlab final_score")
+    book = read_book(graded / "out")
+    assert float(rows[1][at]) == results(graded / "out", "late")["extra_data"]["final_max"]   # Points Possible
+    late = next(r for r in rows[2:] if r[0] == "late")
+    assert float(late[at]) == pytest.approx(float(book["late"]["final_score"]))
+
+
+def test_an_extension_delays_what_that_student_sees_only():
+    from grader.course.apply import StudentPolicy
+    from grader.course.schema import parse_course
+    from grader.results import SubmissionResult, TestResult
+
+    course = parse_course("due: 2026-11-20 23:59\nextensions: {extended: 3d}\n")
+    result = SubmissionResult(student="x", tests=[
+        TestResult("bpe.train_bpe: ties", 0.0, 1.0, "failed", "BPE tie-break hint", part="bpe", hidden=True)])
+    between = datetime(2026, 11, 22, tzinfo=timezone.utc)     # after the course's due date, before the extended one
+    assert "tie-break" in StudentPolicy("ontime", course, now=between).feedback(result, result.part_max())
+    assert "tie-break" not in StudentPolicy("extended", course, now=between).feedback(result, result.part_max())

@@ -40,6 +40,8 @@ FORMATS = ("canvas", "moodle", "csv")
 #: the columns of SPEC 7's gradebook that are not grade items
 IDENTITY_COLUMNS = ("student", "score", "max_score")
 STATUS_COLUMN = "status"
+#: the course policy's final score (docs/course.md), a grade item when a course file was used
+FINAL_COLUMN = "final_score"
 #: the prefix of every grade item's name in the LMS, so embedlab's columns stand out there
 ITEM_PREFIX = "embedlab "
 #: Canvas's student columns, in the order of its own gradebook export
@@ -72,10 +74,16 @@ def export_gradebook(src_csv: Path, target: Path, fmt: str) -> Path:
     except UnicodeDecodeError:
         raise UsageError(f"{src_csv}: not UTF-8 text, so not a gradebook embedlab wrote") from None
     book = read_gradebook(text, src_csv)
+    final_max = course_final_max(src_csv.parent) if fmt != "csv" else None
+    if final_max is not None and book.rows and all(_number(r.get(FINAL_COLUMN)) is not None for r in book.rows):
+        book.items.append(FINAL_COLUMN)   # graded with a course file: what it made of the score counts too
     if fmt == "csv":
         atomic_write_bytes(target, raw)
     elif fmt == "canvas":
-        atomic_write_text(target, canvas_csv(book, points_possible(src_csv.parent, book.items)))
+        possible = points_possible(src_csv.parent, book.items)
+        if FINAL_COLUMN in book.items:
+            possible[FINAL_COLUMN] = final_max
+        atomic_write_text(target, canvas_csv(book, possible))
     else:
         atomic_write_text(target, moodle_csv(book))
     return target
@@ -110,6 +118,21 @@ def read_gradebook(text: str, where: Path | str = "gradebook.csv") -> Gradebook:
                 raise UsageError(f"{where}:{number}: column {name} holds {record[name]!r}, not a number")
         records.append(record)
     return Gradebook(items, records)
+
+
+def course_final_max(folder: Path) -> float | None:
+    """The points possible of ``final_score`` when a course policy was applied (results.json's
+    ``extra_data.final_max``, docs/course.md), else None: without a course it is just ``score``."""
+    best = None
+    for path in sorted(Path(folder).glob("*/results.json")):
+        try:
+            extra = json.loads(path.read_text(encoding="utf-8")).get("extra_data", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        value = extra.get("final_max") if isinstance(extra, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            best = max(best or 0.0, float(value))
+    return best
 
 
 def points_possible(folder: Path, items: list[str]) -> dict[str, float]:
