@@ -23,7 +23,7 @@ import re
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, target
+from hypothesis import HealthCheck, assume, example, given, settings, target
 from hypothesis import strategies as st
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
@@ -350,6 +350,9 @@ def test_merge_pair_absent_pair_gives_new_equal_dict() -> None:
 
 @FAST
 @given(words_dicts, pairs)
+# Two different words can join to the same text: ("ba",) and ("b", "a"). A dict comprehension keyed
+# by the joined text kept only the last one's count (hypothesis found this in a fresh clone's CI).
+@example(words={("ba",): 1, ("b", "a"): 1}, pair=("a", "a"))
 def test_merge_pair_bookkeeping(words: dict, pair: tuple) -> None:
     """Each merged occurrence turns two symbols into one; word counts and texts are kept."""
     before = copy.deepcopy(words)
@@ -361,7 +364,10 @@ def test_merge_pair_bookkeeping(words: dict, pair: tuple) -> None:
     texts = Counter()
     for w, c in words.items():
         texts["".join(w)] += c
-    assert Counter({"".join(w): c for w, c in merged.items()}) == texts
+    merged_texts = Counter()
+    for w, c in merged.items():                       # add up: distinct words may share a text
+        merged_texts["".join(w)] += c
+    assert merged_texts == texts
     if pair[0] != pair[1]:                                           # nothing left to merge
         assert all(occurrences(w, pair) == 0 for w in merged)
 
