@@ -324,3 +324,17 @@ def test_the_example_course_file_loads():
     c = load_course(PROJECT_ROOT / "examples" / "course.yaml", quiz_modes={q.id: q.mode for q in quizzes},
                     parts=(*EXERCISE_MODULES, *(q.id for q in quizzes)))
     assert c.due is not None and c.extensions and c.submitted_at is not None
+
+
+def test_warnings_name_what_of_the_policy_cannot_apply():
+    from grader.course.apply import CourseRun
+
+    with_due = course("due: 2026-11-20 23:59\n")
+    assert "no submission times given" in CourseRun(course=with_due).warnings(["a"])[0]
+    assert CourseRun(course=with_due, times={"a": with_due.due}, times_source="t.csv").warnings(["a"]) == []
+    (line,) = CourseRun(course=with_due, times={"a": with_due.due}, times_source="t.csv").warnings(["a", "b"])
+    assert line.startswith("1 student(s) have no time in t.csv (b)")
+    (line,) = CourseRun(course=course("late: {penalty: 10%}\n")).warnings(["a"])
+    assert "has no due date" in line
+    assert CourseRun(course=course("weights: {bpe: 1}\n")).warnings(["a"]) == []
+    assert CourseRun().warnings(["a"]) == []

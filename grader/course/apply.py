@@ -269,7 +269,12 @@ class CourseRun:
 
     def warnings(self, students: list[str]) -> list[str]:
         """One line each: what of the policy cannot be applied (never a silent guess)."""
-        if self.course is None or self.course.due is None:
+        if self.course is None:
+            return []
+        if self.course.due is None:
+            if self.times or self.course.late.penalty or not self.course.late.accept:
+                return [f"{self.course.source} has no due date ('due:'): submission times and the late policy "
+                        "are not used (on Gradescope, its own due date is)"]
             return []
         if not self.times_source:
             return ["no submission times given (--submitted-at FILE or submitted_at: in the course file): the late "
