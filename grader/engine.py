@@ -383,8 +383,10 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
         finals = list(rows.values())
         atomic_write_text(out / "gradebook.csv", gradebook_csv(finals, quiz_ids))
         atomic_write_text(out / "skipped.csv", _skipped_csv(listing.skipped))
-    summary.errors = sum(1 for r in finals if r.error)
-    scored = [r.score / r.max_score for r in finals if r.max_score]
+    gone = set(summary.removed)  # kept rows of students no longer in the class folder: not this run's
+    present = [r for r in finals if r.student not in gone]
+    summary.errors = sum(1 for r in present if r.error)
+    scored = [r.score / r.max_score for r in present if r.max_score]
     summary.mean_percent = 100.0 * sum(scored) / len(scored) if scored else 0.0
     summary.seconds = time.monotonic() - started
     if not summary.sandboxed:
