@@ -233,7 +233,7 @@ class Judge:
         """Quiz questions as tests, scored in the judge from answers.yaml (data, never code)."""
         if not self.quizzes:
             return []
-        from .quiz import AnswersFormatError, parse_answers, score_answers
+        from .quiz import AnswersFormatError, answer_text, parse_answers, score_answers
 
         answers: dict = {}
         if sub.answers is None:
@@ -255,7 +255,8 @@ class Judge:
                     name=f"quiz.{quiz.id}: {q.question_id}", score=float(q.points),
                     max_score=float(q.max_points), status="passed" if q.correct else "failed",
                     output="\n".join(lines) or ("correct" if q.correct else q.status), part=quiz.id,
-                    outcome="passed" if q.correct else ("not_attempted" if q.status == "unanswered" else "wrong")))
+                    outcome="passed" if q.correct else ("not_attempted" if q.status == "unanswered" else "wrong"),
+                    answer=answer_text(quiz.question(q.question_id), q.answer)))  # for the class report
         return tests
 
 

@@ -56,6 +56,11 @@ def spreadsheet_safe(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def spreadsheet_unquote(cell: str) -> str:
+    """The text :func:`spreadsheet_safe` protected: ``"'=1+1"`` -> ``"=1+1"``; other cells unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def spreadsheet_csv(rows) -> str:
     """CSV text (``\n`` line ends) of ``rows``, every cell made :func:`spreadsheet_safe`."""
     buffer = io.StringIO()

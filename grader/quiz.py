@@ -1031,6 +1031,25 @@ def score_question(quiz: Quiz, question: Question, answer: Any, *, student_id: s
                           feedback=tuple(f for f in feedback if f), **base)
 
 
+def answer_text(question: Question, raw: Any) -> str | None:
+    """A student's answer as one short line, equal for answers that mean the same (what the class
+    report counts): ``"B"``, ``["b"]`` and ``"(b)"`` give ``"b"``; ``[c, a]`` gives ``"a,c"``;
+    ``"51,200,000"`` and ``"51.2 million"`` give ``"51200000"``; ``" Byte Pair  Encoding. "`` gives
+    ``"byte pair encoding"``; no answer gives ``None``; an unreadable one its first 60 characters.
+    """
+    if _unanswered(raw):
+        return None
+    try:
+        if question.type in ("single", "multiple"):
+            return ",".join(sorted(_read_choices(question, raw)))
+        if question.type == "numeric":
+            return _decimal_text(parse_number(raw, question.units))
+        return _read_short_text(raw)
+    except (_Unreadable, ValueError):
+        text = raw if isinstance(raw, str) else repr(raw)  # a YAML date or mapping: never JSON-encoded raw
+        return " ".join(text.split())[:60]
+
+
 def _choice(q: Question, cid: str) -> Choice:
     return next(c for c in q.choices if c.id == cid)
 

@@ -31,6 +31,7 @@ class TestResult:
     part: str = ""            # module or quiz id: the gradebook column it counts in
     outcome: str = ""         # passed, wrong, raised, not_attempted, timeout, memory, crashed, missing
     hidden: bool = False
+    answer: str | None = None  # quiz questions: the student's answer, normalised (quiz.answer_text)
 
 
 @dataclass
@@ -96,7 +97,8 @@ class SubmissionResult:
             "tests": [
                 {"name": t.name, "number": f"{i}", "score": t.score, "max_score": t.max_score,
                  "status": t.status, "output": t.output, "visibility": t.visibility,
-                 "tags": [t.part] + (["hidden"] if t.hidden else [])}
+                 "tags": [t.part] + (["hidden"] if t.hidden else []),
+                 **({"extra_data": {"answer": t.answer}} if t.answer is not None else {})}
                 for i, t in enumerate(self.tests, start=1)
             ],
         }

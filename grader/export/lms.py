@@ -34,7 +34,7 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
-from ..fsutil import FORMULA_STARTS, atomic_write_bytes, atomic_write_text, spreadsheet_csv
+from ..fsutil import atomic_write_bytes, atomic_write_text, spreadsheet_csv, spreadsheet_unquote
 
 FORMATS = ("canvas", "moodle", "csv")
 #: the columns of SPEC 7's gradebook that are not grade items
@@ -180,9 +180,8 @@ def moodle_csv(book: Gradebook) -> str:
 
 
 
-def _unquote(cell: str) -> str:
-    """Undo spreadsheet_safe's apostrophe, so that writing the cell again quotes it exactly once."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+# undo spreadsheet_safe's apostrophe, so that writing the cell again quotes it exactly once
+_unquote = spreadsheet_unquote
 
 
 def _number(value: str | float) -> int | float | None:
