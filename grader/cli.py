@@ -26,6 +26,7 @@ Instructors: embedlab grade SUBMISSIONS --out DIR    grade a whole class
              embedlab validate                       check the assignment itself
              embedlab release DIR                    write the student handout
              embedlab similarity SUBMISSIONS --out DIR    who shares code with whom
+             embedlab report DIR                          what the class understood (DIR/report.html)
              embedlab export {nbgrader,gradescope,lms} ...
 """
 
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade (again) only these students; every other stored row is kept as it is")
     p.add_argument("--prune", action="store_true",
                    help="drop the stored rows and files of students no longer in SUBMISSIONS (default: keep, marked)")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write the class report (DIR/report.html, items.csv) at the end")
+    _add_report(verbs)
 
     _add_similarity(verbs)
 
@@ -146,6 +150,58 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("generate", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     return parser
+
+
+def _add_report(verbs) -> None:
+    p = verbs.add_parser(
+        "report", help="the class report of a graded folder (instructors)",
+        description="Write DIR/report.html (what the class understood: score distribution, every case and quiz "
+                    "question with its difficulty and discrimination, concepts hardest first, students needing "
+                    "attention; one self-contained page that opens offline and prints), DIR/items.csv (the same "
+                    "numbers per case and question), DIR/attention.csv and DIR/<student>/feedback.html. "
+                    "'grade' writes it too unless --no-report. Needs the optional extra: pip install 'embedlab[report]'.")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a folder 'embedlab grade --out DIR' wrote")
+    p.add_argument("--no-feedback-pages", action="store_true",
+                   help="do not write DIR/<student>/feedback.html (only the class page and the CSVs)")
+
+
+def cmd_report(args) -> int:
+    from .report import require_report_libraries
+    require_report_libraries()  # one line saying how to install, before anything is read
+    from .report.build import build_report
+
+    err = _console_err()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    bar = Progress(TextColumn("report"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                   disable=not err.is_terminal)
+    with bar:
+        task = bar.add_task("", total=None)
+        summary = build_report(args.dir, feedback_pages=not args.no_feedback_pages,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    _print_report_summary(summary, args.dir)
+    return 0
+
+
+def _print_report_summary(summary, folder: Path) -> None:
+    from rich.markup import escape
+    hardest = f"; hardest concept: {escape(summary.hardest)}" if summary.hardest else ""
+    _console().print(f"report: {summary.gradable} of {summary.students} students graded, {summary.items} items, "
+                     f"{summary.attention} needing attention{hardest}; {summary.seconds:.1f} s -> "
+                     f"{escape(str(folder / 'report.html'))}, {escape(str(folder / 'items.csv'))}", soft_wrap=True)
+
+
+def _report_after_grading(out: Path) -> None:
+    """grade's last step: the class report. It never costs the grading: a failure is one warning line."""
+    from .report import INSTALL_HINT, missing_dependency
+    if missing_dependency() is not None:
+        _console_err().print(f"report skipped: {INSTALL_HINT}", soft_wrap=True, markup=False)
+        return
+    try:
+        from .report.build import build_report
+        _print_report_summary(build_report(out), out)
+    except (UsageError, OSError, ValueError) as exc:
+        _console_err().print(f"warning: report not written ({exc}); the grading is kept; retry with "
+                             f"'embedlab report {out}'", soft_wrap=True, markup=False)
 
 
 def _fraction(text: str) -> float:
@@ -308,6 +364,8 @@ def cmd_grade(args) -> int:
         console.print(f"course policy from {escape(run.course.source)}"
                       + (f"; {summary.rewritten} students' files rewritten for it" if summary.rewritten else ""),
                       soft_wrap=True)
+    if not args.no_report:
+        _report_after_grading(args.out)
     return 0
 
 
@@ -356,7 +414,7 @@ def _console_err():
     return Console(stderr=True, highlight=False)
 
 
-INSTRUCTOR_VERBS = ("grade", "generate", "export")
+INSTRUCTOR_VERBS = ("grade", "generate", "export", "report")
 
 
 def dispatch(args) -> int:
@@ -379,6 +437,8 @@ def dispatch(args) -> int:
         return cmd_quiz(args)
     if verb == "similarity":
         return cmd_similarity(args)
+    if verb == "report":
+        return cmd_report(args)
     if verb == "release":
         from .release import release
         return release(args.dir, console=_console())

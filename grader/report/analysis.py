@@ -60,12 +60,23 @@ class Item:
     invalid: int = 0
     answers_recorded: int = 0
 
+    @property
+    def attempted(self) -> int:
+        """Graded students who tried it: not a stub's ``NotImplementedError``, not a missing file."""
+        return self.n - self.outcomes["not_attempted"] - self.outcomes["missing"]
+
+    @property
+    def p_attempted(self) -> float:
+        """The share passed among the students who :attr:`attempted` it (``nan`` if nobody did)."""
+        return self.n * self.p / self.attempted if self.attempted > 0 else math.nan
+
 
 @dataclass
 class Concept:
     name: str
     items: list[Item]
     p: float                       # share of the concept's points the class earned
+    p_attempted: float             # the same among the attempts: what those who tried got right
     top_hint: str | None
     top_hint_count: int
 
@@ -223,15 +234,18 @@ class ClassAnalysis:
         for name, items in groups.items():
             weight = sum(i.points for i in items)
             p = sum(i.p * i.points for i in items) / weight if weight and self.rows else math.nan
+            tried = sum(i.points * i.attempted for i in items)
+            p_attempted = sum(i.points * i.n * i.p for i in items) / tried if tried else math.nan
             hints = Counter()
             for i in items:
                 if i.hint and i.hints_shown:
                     hints[i.hint] += i.hints_shown
             top = hints.most_common(1)
-            concepts.append(Concept(name, sorted(items, key=lambda i: (i.function, i.p, i.title)), p,
+            concepts.append(Concept(name, sorted(items, key=lambda i: (i.function, i.p, i.title)), p, p_attempted,
                                     top[0][0] if top else None, top[0][1] if top else 0))
-        # hardest first; an undefined share (nobody gradable) last
-        return sorted(concepts, key=lambda c: (math.isnan(c.p), c.p, c.name))
+        # hardest first: by what the students who tried got wrong (a stub left untouched says
+        # nothing about which idea is hard), then by the share of the whole class; undefined last
+        return sorted(concepts, key=lambda c: (math.isnan(c.p_attempted), c.p_attempted, c.p, c.name))
 
     def cases_items(self) -> list[Item]:
         return [i for i in self.items if i.kind == "case"]
