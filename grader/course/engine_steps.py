@@ -11,7 +11,7 @@ from pathlib import Path
 from .apply import CourseRun
 
 #: the files embedlab writes in ``DIR/<student>/``; ``--prune`` removes these and nothing else
-STUDENT_FILES = ("results.json", "feedback.md")
+STUDENT_FILES = ("results.json", "feedback.md", "feedback.html")  # feedback.html: the class report (grader/report)
 
 
 def refresh_files(store, run: CourseRun, out: Path, student: str, key: str, result, summary) -> bool:
