@@ -124,7 +124,8 @@ def _write_if_changed(path: Path, text: str) -> int:
             return 0
     except OSError:
         pass
-    atomic_write_text(path, text)
+    # rebuilt from the store by every report: atomic, but not fsynced one by one (see fsutil)
+    atomic_write_text(path, text, durable=False)
     return 1
 
 
