@@ -168,7 +168,7 @@ def report_context(analysis: ClassAnalysis, folder: GradedFolder) -> dict:
             figures["modules"] = Markup(plots.module_boxes(modules, module_percents))
     if analysis.concepts and gradable:
         figures["concepts"] = Markup(plots.concept_bars([c.name for c in analysis.concepts],
-                                                        [c.p for c in analysis.concepts]))
+                                                        [c.p_attempted for c in analysis.concepts]))
     quizzes = {}
     for item in analysis.quiz_items():
         quizzes.setdefault(item.part, []).append(item)

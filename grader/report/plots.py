@@ -108,6 +108,6 @@ def concept_bars(names: list[str], shares: list[float], limit: int = 40) -> str:
         ax.set_yticks(y, names, fontsize=11)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_xlabel("share of the concept's points the class earned (%)")
+        ax.set_xlabel("share of the concept's points earned by the students who tried (%)")
         ax.set_title("Concepts, hardest first (vermillion < 50 %, orange < 80 %, green ≥ 80 %)", fontsize=12)
         return to_svg(fig, "concepts", "Bar chart of the concepts, hardest first")
