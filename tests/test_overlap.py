@@ -456,3 +456,22 @@ def test_max_pages_limits_the_page_never_the_csv(tmp_path, capsys):
     assert [r["shown"] for r in rows] == ["similarity.html#pair-1", "", ""]
     html = (tmp_path / "out" / "similarity.html").read_text(encoding="utf-8")
     assert 'id="pair-1"' in html and 'id="pair-2"' not in html and "2 more in the CSV only" in html
+
+
+def test_the_class_report_gets_a_similarity_section(class_of_three, tmp_path):
+    """`embedlab similarity` into the graded folder: `embedlab report` summarises it, escaped."""
+    from grader.engine import grade_class
+    from grader.report.build import build_report
+    from grader.sandbox import Limits
+
+    out = tmp_path / "graded"
+    grade_class(class_of_three, out, jobs=1, limits=Limits())
+    page = (build_report(out, feedback_pages=False), (out / "report.html").read_text(encoding="utf-8"))[1]
+    assert 'id="similarity"' not in page          # no similarity run yet: no section
+    check_class(class_of_three, out, jobs=1)
+    build_report(out, feedback_pages=False)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="similarity">'):]
+    section = section[:section.index("</section>")]
+    assert "never a verdict" in section and "1 flagged (pair, module) rows, 1 pairs" in section
+    assert "<td>ana</td><td>ben</td><td>bpe</td>" in section and 'href="similarity.html"' in section

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import __version__
 from ..fsutil import atomic_write_text, spreadsheet_csv
+from ..overlap.section import read_section
 from . import require_report_libraries, stats
 from .analysis import ClassAnalysis, Item
 from .collect import GradebookLine, GradedFolder, StudentResult, module_parts, read_gradebook, student_results
@@ -194,6 +195,7 @@ def report_context(analysis: ClassAnalysis, folder: GradedFolder) -> dict:
         "attention_total": len(analysis.attention),
         "answers_missing": analysis.answers_missing,
         "from_results_json": analysis.from_results_json,
+        "similarity": read_section(folder.out),   # embedlab similarity's CSV in the same folder, if any
     }
 
 
