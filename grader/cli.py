@@ -89,8 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Re-running regrades only what changed.")
     p.add_argument("submissions", type=Path, help="the class folder")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go")
-    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
-                   help="submissions graded in parallel (default: the number of cores, %(default)s)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help=f"submissions graded in parallel on this machine (default: the number of cores, "
+                        f"{os.cpu_count() or 1})")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a running Dask cluster, e.g. tcp://HOST:8786 (its workers need this "
+                            "checkout; see docs/cluster.md; needs pip install 'embedlab[cluster]')")
+    where.add_argument("--cluster", metavar="local:N",
+                       help="start a Dask cluster of N worker processes on this machine and grade on it "
+                            "(to try cluster grading; needs pip install 'embedlab[cluster]')")
+    p.add_argument("--wait-workers", type=_positive_float, default=300.0, metavar="SECONDS",
+                   help="with --scheduler: how long to wait for the first Dask worker to join (300)")
     p.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
     p.add_argument("--case-seconds", type=_positive_float, default=5.0, help="wall-clock limit per case (5)")
     p.add_argument("--submission-seconds", type=_positive_float, default=60.0,
@@ -313,6 +323,20 @@ def cmd_grade(args) -> int:
     from rich.markup import escape
 
     _check_class_and_out(args.submissions, args.out, "results")
+    backend = None
+    if args.scheduler is not None or args.cluster is not None:
+        if args.jobs is not None:
+            raise UsageError("--jobs is for grading on this machine: on a Dask cluster every worker process "
+                             "grades one submission at a time (start as many workers as you want in parallel)")
+        from .cluster import parse_local, require_dask
+
+        local = parse_local(args.cluster) if args.cluster is not None else None
+        if args.scheduler is not None and not args.scheduler.strip():
+            raise UsageError("--scheduler: give the scheduler's address, e.g. tcp://HOST:8786")
+        require_dask(local=local is not None)
+        from .cluster import DaskBackend
+
+        backend = DaskBackend(scheduler=args.scheduler, local_workers=local, wait_workers=args.wait_workers)
     from .course import course_run
     from .engine import grade_class, load_quizzes_or_none
     from .sandbox import Limits
@@ -337,11 +361,14 @@ def cmd_grade(args) -> int:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, student: str | None) -> None:
-            bar.update(task, completed=done, total=total, description=student or "")
+            bar.update(task, completed=done, total=total, description=escape(student or ""))
 
-        summary = grade_class(args.submissions, args.out, jobs=args.jobs, limits=limits, force=args.force,
-                              sandbox=not args.no_sandbox, progress=progress, course=run, only=args.only,
-                              prune=args.prune)
+        if backend is not None:
+            backend.status = lambda text: bar.update(task, description=escape(text))
+            backend.warn = lambda text: err.print(f"[yellow]warning: {escape(text)}[/]", soft_wrap=True)
+        summary = grade_class(args.submissions, args.out, jobs=args.jobs or os.cpu_count() or 1, limits=limits,
+                              force=args.force, sandbox=not args.no_sandbox, progress=progress, course=run,
+                              only=args.only, prune=args.prune, backend=backend)
     if args.format != "csv":
         from .export.lms import export_gradebook
         target = args.out / f"gradebook-{args.format}.csv"
@@ -355,7 +382,8 @@ def cmd_grade(args) -> int:
     console.print(
         f"graded {summary.graded}, reused {summary.reused} unchanged, {summary.errors} not gradable, "
         f"{len(summary.skipped)} entries skipped; mean score {summary.mean_percent:.1f}%; "
-        f"{summary.seconds:.1f} s -> {args.out / 'gradebook.csv'}", soft_wrap=True)
+        f"{summary.seconds:.1f} s{' ' + summary.workers_note if summary.workers_note else ''} -> "
+        f"{args.out / 'gradebook.csv'}", soft_wrap=True)
     for name, reason in summary.skipped:
         console.print(f"  skipped {name}: {reason}", soft_wrap=True)
     for line in summary.warnings:

@@ -20,6 +20,7 @@ files, so a stored key always has its files; the gradebook is written last, from
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -77,18 +78,40 @@ def paths_to_hide(extra: list[Path]) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 # step 3: what a result depends on
 # ---------------------------------------------------------------------------------------------
-def assignment_fingerprint(limits) -> str:
-    """Hash of everything besides the submission that decides a score."""
+def _limit_numbers(limits) -> dict[str, float]:
     from dataclasses import asdict
 
-    numbers = {name: float(value) for name, value in sorted(asdict(limits).items())}  # 2 == 2.0
-    digest = hashlib.sha256(f"embedlab {__version__}\n{numbers}\n".encode())
-    roots = [PROJECT_ROOT / "grader" / "cases", PROJECT_ROOT / "solutions", QUIZZES_DIR]
-    for root in roots:
+    return {name: float(value) for name, value in sorted(asdict(limits).items())}  # 2 == 2.0
+
+
+def _assignment_files():
+    """(path relative to the checkout, bytes) of every file besides the submission that decides a
+    score: the cases, the solutions and the quizzes, in a fixed order."""
+    for root in (PROJECT_ROOT / "grader" / "cases", PROJECT_ROOT / "solutions", QUIZZES_DIR):
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+                yield str(path.relative_to(PROJECT_ROOT)), path.read_bytes()
+
+
+def assignment_fingerprint(limits) -> str:
+    """Hash of everything besides the submission that decides a score."""
+    digest = hashlib.sha256(f"embedlab {__version__}\n{_limit_numbers(limits)}\n".encode())
+    for name, data in _assignment_files():
+        digest.update(name.encode() + b"\0" + data)
     return digest.hexdigest()
+
+
+def fingerprint_parts(limits) -> dict[str, str]:
+    """What :func:`assignment_fingerprint` hashes, one entry per part, so that two machines whose
+    fingerprints differ can say *what* differs (a grading cluster checks every worker with it):
+    ``{"embedlab": "0.1.0", "limits": "case_seconds=5 ...", "solutions/bpe.py": "<sha256>", ...}``.
+    """
+    parts = {"embedlab": __version__,
+             "limits": " ".join(f"{name}={int(value) if value.is_integer() else value}"
+                                for name, value in _limit_numbers(limits).items())}
+    for name, data in _assignment_files():
+        parts[name] = hashlib.sha256(data).hexdigest()
+    return parts
 
 
 def grading_key(sub: Submission, fingerprint: str) -> str:
@@ -283,20 +306,77 @@ def _worker_init(limits, hide, sandbox) -> None:
     atexit.register(_JUDGE.close)
 
 
+def grade_one(judge: Judge, sub: Submission) -> SubmissionResult:
+    """``judge.grade(sub)``; a bug of embedlab still gives the student a row, which says so."""
+    try:
+        return judge.grade(sub)
+    except Exception as exc:
+        return SubmissionResult(student=sub.student, error=f"internal grader error ({type(exc).__name__}: {exc})")
+
+
 def _worker_grade(task: tuple[Submission, Path]) -> str:
     """Grade one submission and write its files (step 5, in the worker: it spreads the cost of
     encoding); the main process stores the returned JSON only after the files are in place."""
     assert _JUDGE is not None
     sub, out, *policy = task  # policy: the course's view of this student (grader/course), if any
-    try:
-        result = _JUDGE.grade(sub)
-    except Exception as exc:  # a bug of embedlab: the student still gets a row, and we say so
-        result = SubmissionResult(student=sub.student, error=f"internal grader error ({type(exc).__name__}: {exc})")
+    result = grade_one(_JUDGE, sub)
     if policy and policy[0] is not None:
         policy[0].write_files(out, result, part_max_of(result))
     else:
         write_student_files(out, result, part_max_of(result))
     return result.to_json()
+
+
+# ---------------------------------------------------------------------------------------------
+# where step 4 runs: a backend takes submissions and hands back results as they finish
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class GradingSetup:
+    """What every backend's judges need to know, besides the submissions."""
+
+    limits: object                  # sandbox.Limits
+    hide: list[Path]                # the class and output folders (each machine adds its own paths)
+    sandbox: bool
+    fingerprint: str                # assignment_fingerprint(limits) of this machine
+    out: Path                       # the output folder (only workers on this machine may write it)
+
+
+@dataclass
+class Graded:
+    """One finished submission, as a backend hands it back to :func:`grade_class`.
+
+    ``text`` is the result's JSON (what the store keeps). ``files`` are the student's files
+    (``results.json``, ``feedback.md``) still to be written, by name; empty when the worker wrote
+    them itself. ``keep`` is False for a result that is not a grade (a crash of the grading
+    machinery, not of the student's code): it gets its gradebook row and files but is not stored,
+    so a re-run tries it again.
+    """
+
+    text: str
+    files: dict[str, str] = field(default_factory=dict)
+    keep: bool = True
+
+
+class LocalPool:
+    """The backend of ``--jobs N``: a pool of N forked worker processes on this machine, each with
+    one warm judge; the workers write their students' files (it spreads the cost of encoding).
+
+    The other backend is :class:`grader.cluster.DaskBackend`: the same judge on a Dask cluster.
+    Both take ``(submission, policy)`` pairs (``policy``: the course's view of the student, see
+    ``grader/course``) and hand back :class:`Graded` as submissions finish, in any order;
+    resuming, ``--force``, ``--only`` and Ctrl-C are :func:`grade_class`'s, the same for both.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.workers_note = ""          #: what the summary line adds (nothing: --jobs is the default)
+        self.why_unsandboxed = ""       #: set by backends whose judges run elsewhere
+
+    def grade(self, tasks, count: int, setup: GradingSetup):
+        hide = paths_to_hide(setup.hide)
+        work = ((sub, setup.out, policy) for sub, policy in tasks)
+        for text in _run_pool(work, count, self.jobs, setup.limits, hide, setup.sandbox):
+            yield Graded(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,17 +396,20 @@ class Summary:
     warnings: list[str] = field(default_factory=list)   # one line each, for the terminal
     removed: list[str] = field(default_factory=list)    # stored, but gone from the class folder
     rewritten: int = 0                                   # files rewritten for a changed course policy
+    workers_note: str = ""      # what the backend adds to the summary line ("on 2 Dask workers")
 
 
 def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool = False,
                 sandbox: bool = True, progress=None, course=None, only: list[str] | None = None,
-                prune: bool = False) -> Summary:
+                prune: bool = False, backend=None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; returns the summary.
 
     ``progress(done, total, student)`` is called after each student (the CLI draws a bar with it).
     ``course`` (a :class:`grader.course.CourseRun`) applies a course policy after grading; ``only``
     grades just those students again and keeps every other stored row as it is; a student stored
     but no longer in the class folder keeps their row, marked, unless ``prune`` drops it.
+    ``backend`` runs step 4 (default: ``LocalPool(jobs)``; ``grader.cluster.DaskBackend`` grades
+    on a Dask cluster): whichever it is, only this process writes the store and the gradebook.
     """
     from .course.apply import CourseRun
     from .course.engine_steps import check_before_writing, keep_others, refresh_files, removed_students
@@ -368,19 +451,29 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
         if progress:
             progress(done, summary.students, None)
         if todo:
-            hide = paths_to_hide([submissions, out])
+            backend = backend or LocalPool(jobs)
+            setup = GradingSetup(limits=limits, hide=[submissions, out], sandbox=sandbox,
+                                 fingerprint=fingerprint, out=out)
             keys = {student: key for student, _, key in todo}
-            tasks = ((read_submission(student, entries), out, run.for_student(student)) for student, entries, _ in todo)
-            for text in _run_pool(tasks, len(todo), jobs, limits, hide, sandbox):
-                result = SubmissionResult.from_json(text)
-                policy = run.for_student(result.student)
-                store.put(result.student, keys[result.student], text, view=policy.view_key(keys[result.student]))
-                rows[result.student] = policy.row(result)
-                summary.graded += 1
-                summary.sandboxed = summary.sandboxed and result.sandboxed
-                done += 1
-                if progress:
-                    progress(done, summary.students, result.student)
+            tasks = ((read_submission(student, entries), run.for_student(student)) for student, entries, _ in todo)
+            # closing: Ctrl-C here (not inside the backend) must still stop the workers at once
+            with contextlib.closing(backend.grade(tasks, len(todo), setup)) as finished:
+                for graded in finished:
+                    result = SubmissionResult.from_json(graded.text)
+                    policy = run.for_student(result.student)
+                    for name, text in graded.files.items():  # before the store: a stored key has its files
+                        atomic_write_text(out / result.student / name, text)
+                    if graded.keep:
+                        store.put(result.student, keys[result.student], graded.text,
+                                  view=policy.view_key(keys[result.student]))
+                    rows[result.student] = policy.row(result)
+                    summary.graded += 1
+                    summary.sandboxed = summary.sandboxed and result.sandboxed
+                    done += 1
+                    if progress:
+                        progress(done, summary.students, result.student)
+            summary.workers_note = backend.workers_note
+            summary.why_unsandboxed = backend.why_unsandboxed
         finals = list(rows.values())
         atomic_write_text(out / "gradebook.csv", gradebook_csv(finals, quiz_ids))
         atomic_write_text(out / "skipped.csv", _skipped_csv(listing.skipped))
@@ -390,7 +483,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     scored = [r.score / r.max_score for r in present if r.max_score]
     summary.mean_percent = 100.0 * sum(scored) / len(scored) if scored else 0.0
     summary.seconds = time.monotonic() - started
-    if not summary.sandboxed:
+    if not summary.sandboxed and not summary.why_unsandboxed:
         from .sandbox import why_unsandboxed
         summary.why_unsandboxed = why_unsandboxed()
     return summary

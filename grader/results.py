@@ -186,8 +186,18 @@ def gradebook_csv(results: list[SubmissionResult] | list[GradebookRow], quiz_ids
     return spreadsheet_csv(rows)
 
 
+def student_files(result: SubmissionResult, part_max: dict[str, float]) -> dict[str, str]:
+    """The files of ``<out>/<student>/``, by name: ``results.json`` and ``feedback.md``.
+
+    Made where the student was graded (a pool worker, a cluster worker), written by whoever may
+    write the output folder.
+    """
+    # compact: json's indenting encoder is pure Python and was a fifth of a class's grading time
+    return {"results.json": json.dumps(result.gradescope()) + "\n",
+            "feedback.md": result.feedback_markdown(part_max)}
+
+
 def write_student_files(out_dir, result: SubmissionResult, part_max: dict[str, float]) -> None:
     folder = out_dir / result.student
-    # compact: json's indenting encoder is pure Python and was a fifth of a class's grading time
-    atomic_write_text(folder / "results.json", json.dumps(result.gradescope()) + "\n")
-    atomic_write_text(folder / "feedback.md", result.feedback_markdown(part_max))
+    for name, text in student_files(result, part_max).items():
+        atomic_write_text(folder / name, text)

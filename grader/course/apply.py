@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..results import GradebookRow, SubmissionResult, TestResult, write_student_files
+from ..results import GradebookRow, SubmissionResult, TestResult, student_files
 from . import late as late_rules
 from .overrides import TOTAL, Override
 from .schema import Course
@@ -239,16 +239,21 @@ class StudentPolicy:
             return "only to your instructor"
         return "when your instructor publishes the grades"
 
+    def files(self, result: SubmissionResult, part_max: dict[str, float]) -> dict[str, str]:
+        """The texts of ``<student>/results.json`` and ``feedback.md``, by name (a cluster worker
+        makes them; the client writes them); without a course, as before."""
+        if self.course is None:
+            return student_files(result, part_max)
+        return {"results.json": json.dumps(self.gradescope(result)) + "\n",
+                "feedback.md": self.feedback(result, part_max)}
+
     def write_files(self, out: Path, result: SubmissionResult, part_max: dict[str, float]) -> None:
         """``<student>/results.json`` and ``feedback.md``, atomically; without a course, as before."""
-        if self.course is None:
-            write_student_files(out, result, part_max)
-            return
         from ..fsutil import atomic_write_text
 
         folder = Path(out) / result.student
-        atomic_write_text(folder / "results.json", json.dumps(self.gradescope(result)) + "\n")
-        atomic_write_text(folder / "feedback.md", self.feedback(result, part_max))
+        for name, text in self.files(result, part_max).items():
+            atomic_write_text(folder / name, text)
 
 
 @dataclass
