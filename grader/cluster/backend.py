@@ -49,6 +49,9 @@ LOCAL_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
     # no statistical profiler sampling the worker's stacks every 10 ms
     "distributed.worker.profile.enabled": False,
+    # no web pages (dashboard, worker logs, metrics): nobody is meant to look at this cluster
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
 }
 #: submissions in flight per worker thread (the rest of the class waits, unread, on the client);
 #: above 2 so that Dask queues them on the scheduler (it does so for groups > 2 x threads)
@@ -88,6 +91,7 @@ class DaskBackend:
         self._in_flight: dict[str, str] = {}   # task key -> student
         self._done = 0
         self._count = 0
+        self._scheduler_gone = False
 
     # -----------------------------------------------------------------------------------------
     def grade(self, tasks: Iterable[tuple[Submission, object]], count: int, setup: GradingSetup) -> Iterator[Graded]:
@@ -103,11 +107,12 @@ class DaskBackend:
             try:
                 yield from self._stream(client, tasks, setup, plugin)
             finally:
-                with contextlib.suppress(Exception):
-                    client.unsubscribe_topic("all")
-                if self.scheduler is not None:  # a cluster of our own closes with its judges
+                if not self._scheduler_gone:  # else each call would wait its connect timeout
                     with contextlib.suppress(Exception):
-                        client.unregister_worker_plugin(plugin)
+                        client.unsubscribe_topic("all")
+                    if self.scheduler is not None:  # a cluster of our own closes with its judges
+                        with contextlib.suppress(Exception):
+                            client.unregister_worker_plugin(plugin)
 
     # 1 ---------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -136,6 +141,8 @@ class DaskBackend:
         with dask.config.set(LOCAL_CONFIG):
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, protocol="tls",
                                    host="127.0.0.1", security=security, dashboard_address=None,
+                                   # its (empty) web server on any free port, not Dask's 8787
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                                    silence_logs=SILENT)
         try:
             self.address = cluster.scheduler_address
@@ -245,10 +252,13 @@ class DaskBackend:
             answer = future.result()
         except KilledWorker as exc:
             return _not_graded(*what, f"grading crashed {exc.allowed_failures + 1} workers")
-        except CancelledError as exc:
+        except CancelledError as exc:  # Dask cancels every future when it loses the scheduler
+            self._scheduler_gone = True
+            reason = getattr(exc, "reason", "")
+            why = f" ({reason})" if reason and reason != "scheduler-connection-lost" else ""
             raise ClusterError(f"the Dask scheduler at {self.address} went away after {self._done} of {self._count} "
-                               f"submissions ({_reason(exc)}); everything graded is kept: run the same command "
-                               "again to go on") from None
+                               f"submissions{why}; everything graded is kept: run the same command again to go "
+                               "on") from None
         except Exception as exc:  # the task itself failed on the worker: a bug of embedlab
             return _not_graded(*what, f"internal grader error on a Dask worker ({_reason(exc)})")
         kind = answer.get("kind")
@@ -321,10 +331,14 @@ def _reason(exc: BaseException) -> str:
 def _quiet_dask_logs():
     """Dask's own log lines (worker restarts, lost connections) are not for the terminal of a
     grading run: what they mean reaches the user as rows, the summary line or one error line."""
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(SILENT)
+    # Dask's logging config gives some children their own level ("distributed.client": warning)
+    names = ["distributed", *(name for name in logging.root.manager.loggerDict if name.startswith("distributed."))]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(SILENT)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
