@@ -36,9 +36,10 @@ from grader.engine import grade_class
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
 from grader.sandbox import Limits
 
-#: the default limits: with less time a case, judy's memory hog may as well run out of time first,
-#: on a loaded machine, in either run (a verdict that depends on the machine's load, not on the backend)
-LIMITS = Limits()
+#: the default limits but 256 MiB: judy's memory hog must reach the memory limit well within a
+#: case's 5 s on a loaded machine, in both runs compared (with 1 GiB, under a load of 10, some of
+#: her cases run out of time first, in either run: a verdict of the machine's load, not of the backend)
+LIMITS = Limits(memory_bytes=256 << 20)
 EMBEDLAB = [sys.executable, "-m", "grader.cli"]
 STUDENTS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
             "oscar", "peggy")
