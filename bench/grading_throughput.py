@@ -116,7 +116,7 @@ def main() -> None:
     sizes = args.sizes or ([100] if args.quick else [100, 1000])
     if not 0 <= args.loop_share <= 0.5:
         raise BenchError(f"--loop-share must be between 0 and 0.5, not {args.loop_share}")
-    for piece in ("sandbox.py", "casekit.py", "cases"):
+    for piece in ("sandbox", "casekit", "cases"):
         require(ROOT / "grader" / piece, "embedlab grade cannot run before the sandbox and the cases land")
 
     rows: list[dict] = []

@@ -31,7 +31,7 @@ from _common import main_guard, median, print_table, write_csv  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from grader.sandbox import Limits, Zygote  # noqa: E402
+from grader.sandbox.zygote import Limits, Zygote  # noqa: E402
 
 MODULES = {
     "bpe": "def f(x):\n    return x + 1\n\ndef scale(E, k):\n    return E * k\n",

@@ -338,7 +338,7 @@ def cmd_grade(args) -> int:
 
         backend = DaskBackend(scheduler=args.scheduler, local_workers=local, wait_workers=args.wait_workers)
     from .course import course_run
-    from .engine import grade_class, load_quizzes_or_none
+    from .grading.engine import grade_class, load_quizzes_or_none
     from .sandbox import Limits
 
     # the course policy is read and checked before anything is graded or written (exit 2 if wrong)
@@ -399,9 +399,9 @@ def cmd_grade(args) -> int:
 
 def cmd_quiz(args) -> int:
     from .quiz import QuizFormatError, default_quizzes_dir, load_quizzes, write_template
-    from .quiz_tui import check_answers_file, run_quiz
+    from .quiz.terminal import check_answers_file, run_quiz
 
-    from .submission import STUDENT_ID
+    from .grading.submission import STUDENT_ID
 
     if args.student_id is not None and (not STUDENT_ID.fullmatch(args.student_id)
                                         or args.student_id.startswith(".")):
@@ -448,18 +448,18 @@ INSTRUCTOR_VERBS = ("grade", "generate", "export", "report")
 def dispatch(args) -> int:
     verb = args.verb
     if verb in INSTRUCTOR_VERBS:
-        from .release import require_instructor_checkout
+        from .authoring.release import require_instructor_checkout
         require_instructor_checkout(f"embedlab {verb}")
     if verb == "grade":
         return cmd_grade(args)
     if verb == "generate":
-        from .generate import main as generate_main
+        from .authoring.generate import main as generate_main
         return generate_main(["--check"] if args.check else [])
     if verb == "check":
-        from .check import check
+        from .student.check import check
         return check(exercise=args.exercise, path=args.path, watch=args.watch, console=_console())
     if verb == "hint":
-        from .check import hint
+        from .student.check import hint
         return hint(args.function, console=_console())
     if verb == "quiz":
         return cmd_quiz(args)
@@ -468,13 +468,13 @@ def dispatch(args) -> int:
     if verb == "report":
         return cmd_report(args)
     if verb == "release":
-        from .release import release
+        from .authoring.release import release
         return release(args.dir, console=_console())
     if verb == "validate":
-        from .validate import validate
+        from .authoring.validate import validate
         return validate(console=_console())
     if verb == "submit":
-        from .submit import submit
+        from .student.submit import submit
         return submit(student_id=args.student_id, path=args.path, out=args.out, console=_console())
     if verb == "export":
         if args.target is None:

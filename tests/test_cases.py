@@ -1,4 +1,4 @@
-"""The graded cases and the kit they are written with (grader/casekit.py, grader/cases/).
+"""The graded cases and the kit they are written with (grader/casekit/__init__.py, grader/cases/).
 
 First how cases are collected and named, then where they live (public ones ship, hidden ones
 never do), then what a student reads when one fails (public: input, expected, got; hidden: the
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import casekit, wire
+from grader import casekit
+from grader.sandbox import wire
 from grader.casekit import (CaseFailure, CaseSpec, InProcessBackend, Student, StudentRaised, expect_close,
                             expect_equal, expect_raises, expect_unchanged, run_case)
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
@@ -140,7 +141,7 @@ def test_marks_match_the_folder(location):
 
 def test_public_cases_never_import_hidden_ones():
     imports = re.compile(r"^\s*(from|import)\s+[\w.]*hidden", re.MULTILINE)
-    for path in _case_files("public") + [CASES_DIR / "conftest.py", PROJECT_ROOT / "grader" / "casekit.py"]:
+    for path in _case_files("public") + [CASES_DIR / "conftest.py", *(PROJECT_ROOT / "grader" / "casekit").glob("*.py")]:
         assert not imports.search(path.read_text(encoding="utf-8")), path
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import check as checkmod
+from grader.student import check as checkmod
 from grader.cli import main
 from grader.paths import EXERCISE_MODULES, STUDENT_FUNCTIONS
 from workflow_helpers import EMBEDLAB, break_function, copy_modules, embedlab, paste_solution, student_env
@@ -206,7 +206,7 @@ def test_watch_reacts_to_a_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
 
 def test_watch_snapshot_sees_saves_and_ignores_editor_files(tmp_path: Path) -> None:
-    from grader.watch import snapshot
+    from grader.student.watch import snapshot
 
     work = copy_modules(tmp_path / "w")
     before = snapshot(work)

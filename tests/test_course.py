@@ -25,7 +25,7 @@ from grader.course.overrides import parse_overrides_csv, parse_overrides_yaml
 from grader.course.schema import Course, CourseFormatError, Extension, LatePolicy, parse_course
 from grader.course.times import gradescope_created_at, parse_submitted_at
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT
-from grader.results import SubmissionResult, TestResult
+from grader.grading.results import SubmissionResult, TestResult
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -318,7 +318,7 @@ def test_malformed_course_files(text, message):
 
 def test_the_example_course_file_loads():
     from grader.course import load_course
-    from grader.engine import load_quizzes_or_none
+    from grader.grading.engine import load_quizzes_or_none
 
     quizzes = load_quizzes_or_none()
     c = load_course(PROJECT_ROOT / "examples" / "course.yaml", quiz_modes={q.id: q.mode for q in quizzes},

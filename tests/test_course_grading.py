@@ -23,7 +23,7 @@ import yaml
 
 from grader.cli import main
 from grader.course import course_run
-from grader.engine import grade_class, load_quizzes_or_none
+from grader.grading.engine import grade_class, load_quizzes_or_none
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
 from grader.quiz import key_answers, load_quizzes
 from grader.sandbox import Limits
@@ -272,7 +272,7 @@ def test_lms_export_carries_the_final_score_when_a_course_was_used(graded, tmp_p
 def test_an_extension_delays_what_that_student_sees_only():
     from grader.course.apply import StudentPolicy
     from grader.course.schema import parse_course
-    from grader.results import SubmissionResult, TestResult
+    from grader.grading.results import SubmissionResult, TestResult
 
     course = parse_course("due: 2026-11-20 23:59\nextensions: {extended: 3d}\n")
     result = SubmissionResult(student="x", tests=[

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine import grade_class
+from grader.grading.engine import grade_class
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
-from grader.sandbox import Limits
+from grader.sandbox.zygote import Limits
 
 EMBEDLAB = [sys.executable, "-m", "grader.cli"]
 FULL = ("alice", "heidi", "ivan", "mallory", "peggy")

@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from grader.cli import main
-from grader.engine import grade_class
+from grader.grading.engine import grade_class
 from grader.export.gradescope_run import student_id, submission_entry
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
 from grader.quiz import key_answers, load_quizzes
-from grader.sandbox import Limits
+from grader.sandbox.zygote import Limits
 
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format",
                   "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}

@@ -12,7 +12,7 @@ import pytest
 from grader.cli import main
 from grader.errors import UsageError
 from grader.export.lms import export_gradebook
-from grader.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
+from grader.grading.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
 
 QUIZZES = ["tokens"]
 

@@ -7,12 +7,12 @@ import importlib
 
 import pytest
 
-from grader.generate import MarkerError, drift, make_stub
+from grader.authoring.generate import MarkerError, drift, make_stub
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
 
 
 def test_committed_stubs_equal_what_generation_gives():
-    assert drift() == [], "run: python -m grader.generate"
+    assert drift() == [], "run: python -m grader.authoring.generate"
 
 
 def test_marker_block_becomes_raise_at_its_indentation():

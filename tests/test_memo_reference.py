@@ -8,7 +8,7 @@ import pytest
 import solutions.bpe
 import solutions.lookup
 import solutions.skipgram
-from grader.frozen_ref import MemoReference
+from grader.authoring.frozen_ref import MemoReference
 
 import solutions
 

@@ -99,7 +99,7 @@ def test_public_cases_catch_the_common_mistakes(mutant_scores):
 
 def test_untouched_stubs_score_zero(specs, ref):
     if not all((PROJECT_ROOT / "exercises" / f"{m}.py").is_file() for m in casekit.EXERCISE_MODULES):
-        pytest.skip("exercises/ has no stubs yet: run python -m grader.generate")
+        pytest.skip("exercises/ has no stubs yet: run python -m grader.authoring.generate")
     modules = casekit.load_package_from_sources(dict(package_sources("exercises")))
     results = run_cases(modules, specs, ref)
     assert sum(r.score for r in results) == 0

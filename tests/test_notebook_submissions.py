@@ -16,11 +16,11 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
-from grader.engine import grade_class
+from grader.grading.engine import grade_class
 from grader.export import nbgrader as nbexport
-from grader.notebook import modules_from_notebook
+from grader.grading.notebook import modules_from_notebook
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT
-from grader.sandbox import Limits
+from grader.sandbox.zygote import Limits
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 

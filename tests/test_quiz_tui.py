@@ -11,7 +11,7 @@ import yaml
 from rich.console import Console
 
 from grader.quiz import key_answers, load_quizzes, lock_quiz, parse_answers, parse_quiz
-from grader.quiz_tui import check_answers_file, run_quiz
+from grader.quiz.terminal import check_answers_file, run_quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 

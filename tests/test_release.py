@@ -1,6 +1,6 @@
 """``embedlab release``: the handout holds what a student needs and nothing that gives answers away.
 
-The leak checks here are written independently of :func:`grader.release.leaks` (which the release
+The leak checks here are written independently of :func:`grader.authoring.release.leaks` (which the release
 itself runs): solution bodies compared line by line, hidden cases found by name and source, quiz
 keys and explanations searched as text. Then the handout is installed in a fresh virtual
 environment and ``embedlab check`` runs there, on the stubs and on the solutions pasted in.
@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 import yaml
 
-from grader import frozen_ref
+from grader.authoring import frozen_ref
 from grader.cli import main
-from grader.generate import expected_stubs
+from grader.authoring.generate import expected_stubs
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
-from grader.release import HANDOUT_TOP, leaks
+from grader.authoring.release import HANDOUT_TOP, leaks
 from workflow_helpers import copy_modules, embedlab
 
 TOTAL = sum(len(f) for f in STUDENT_FUNCTIONS.values())
@@ -67,7 +67,8 @@ def test_the_handout_holds_what_a_student_needs_and_nothing_else(handout: Path) 
     for module in EXERCISE_MODULES:
         assert f"grader/cases/public/test_{module}.py" in files
     assert "grader/cases/public/expected.json.gz" in files
-    for needed in ("cli.py", "engine.py", "casekit.py", "check.py", "submit.py", "quiz.py", "submission.py"):
+    for needed in ("cli.py", "grading/engine.py", "casekit/__init__.py", "student/check.py", "student/submit.py",
+                   "quiz/__init__.py", "grading/submission.py", "sandbox/child.py", "sandbox/zygote.py"):
         assert f"grader/{needed}" in files
     readme = (handout / "README.md").read_text()
     for words in ("pip install -e .", "embedlab check", "embedlab hint", "embedlab quiz", "embedlab submit --id"):

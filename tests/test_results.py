@@ -7,7 +7,7 @@ import io
 import json
 
 from grader.fsutil import atomic_write_text, spreadsheet_safe
-from grader.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
+from grader.grading.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
 
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format",
                   "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}

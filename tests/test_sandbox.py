@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import sandbox, wire
+from grader.sandbox import zygote as sandbox
+from grader.sandbox import wire
 from grader.paths import PROJECT_ROOT
-from grader.sandbox import Limits, Outcome, SandboxError, Zygote
+from grader.sandbox.zygote import Limits, Outcome, SandboxError, Zygote
 
 HOSTILE = Path(__file__).parent / "hostile"
 # Generous time: a test that expects a timeout passes its own short one.
@@ -474,13 +475,14 @@ def test_no_solutions_or_cases_are_loaded_in_the_child(spawn):
     names = child.call("bpe", "module_names").value
     assert not [n for n in names if n.split(".")[0] in ("solutions", "exercises")]
     assert not [n for n in names if n.startswith("grader.") and n not in
-                ("grader.wire", "grader.runtime", "grader.paths")]
+                ("grader.sandbox", "grader.sandbox.wire", "grader.sandbox.child",
+                               "grader.paths")]
 
 
 @only_sandboxed
 def test_solutions_and_cases_cannot_be_imported(spawn, zygote):
     child = spawn({"bpe": hostile("snoop")})
-    for name in ("solutions", "solutions.bpe", "grader.cases", "grader.casekit", "grader.engine",
+    for name in ("solutions", "solutions.bpe", "grader.cases", "grader.casekit", "grader.grading.engine",
                  "exercises.bpe"):
         assert child.call("bpe", "try_import", (name,)).value in ("ModuleNotFoundError", "ImportError"), name
     assert "site-packages" in child.call("bpe", "try_import", ("numpy.polynomial",)).value
@@ -556,7 +558,7 @@ def test_close_leaves_no_process_and_no_zombie(secrets):
 
 JUDGE_THAT_DIES = """
 import sys
-from grader.sandbox import Zygote
+from grader.sandbox.zygote import Zygote
 source = open(sys.argv[1]).read()
 with Zygote(sandbox=sys.argv[3] == "1") as z:
     child = z.spawn({"bpe": source})
@@ -634,7 +636,7 @@ def test_how_a_child_ended_is_said_in_words(report, cpu, words):
 
 
 def test_kept_python_directories_are_inside_hidden_ones_and_never_hidden_themselves(tmp_path):
-    from grader.runtime import keep_paths
+    from grader.sandbox.child import keep_paths
     for rel in ("project/.venv/lib/site-packages/solutions", "project/solutions", "usr/lib"):
         (tmp_path / rel).mkdir(parents=True)
     project = str(tmp_path / "project")

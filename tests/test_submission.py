@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.submission import (MAX_FILE_BYTES, MAX_ZIP_MEMBERS, list_class, read_submission)
+from grader.grading.submission import (MAX_FILE_BYTES, MAX_ZIP_MEMBERS, list_class, read_submission)
 
 MODULES = ("bpe", "lookup", "skipgram", "similarity", "pipeline")
 

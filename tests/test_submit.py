@@ -9,7 +9,7 @@ import pytest
 
 from grader.cli import main
 from grader.paths import EXERCISE_MODULES
-from grader.submission import list_class, read_submission
+from grader.grading.submission import list_class, read_submission
 from workflow_helpers import copy_modules, embedlab
 
 

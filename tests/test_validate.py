@@ -10,7 +10,7 @@ import pytest
 
 from grader.cli import main
 from grader.paths import PROJECT_ROOT
-from grader.validate import validate
+from grader.authoring.validate import validate
 
 
 class Out:
@@ -90,8 +90,8 @@ def test_a_broken_assignment_is_red_with_each_problem_named(copy: Path) -> None:
 
 
 def test_validate_is_for_instructors_only(monkeypatch, capsys, tmp_path: Path) -> None:
-    import grader.release
+    import grader.authoring.release
 
-    monkeypatch.setattr(grader.release, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(grader.authoring.release, "PROJECT_ROOT", tmp_path)
     assert main(["validate"]) == 2
     assert capsys.readouterr().err.startswith("embedlab: validate is an instructor command")

@@ -13,8 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from grader import wire
-from grader.wire import NamedFunction, Opaque, WireError
+from grader.sandbox import wire
+from grader.sandbox.wire import NamedFunction, Opaque, WireError
 
 
 def b64(raw: bytes) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..results import GradebookRow, SubmissionResult, TestResult, student_files
+from ..grading.results import GradebookRow, SubmissionResult, TestResult, student_files
 from . import late as late_rules
 from .overrides import TOTAL, Override
 from .schema import Course

@@ -1,4 +1,4 @@
-"""The course's steps inside ``grade_class`` (grader/engine.py calls them; they live here to keep
+"""The course's steps inside ``grade_class`` (grader/grading/engine.py calls them; they live here to keep
 the pipeline short): rows kept by ``--only``, files refreshed for a changed policy, removed students.
 
 Each works from the store alone: the student's code never runs here.

@@ -102,7 +102,7 @@ def parse_overrides_yaml(text: str, *, source: str = "<overrides>") -> list[Over
 
 
 def _entry(data: dict[str, Any], where: str) -> Override:
-    from ..submission import STUDENT_ID
+    from ..grading.submission import STUDENT_ID
 
     student = data.get("student")
     if not isinstance(student, str) or not STUDENT_ID.fullmatch(student) or student.startswith("."):

@@ -355,7 +355,7 @@ def _extensions(data: Any, top: _Section, source: str, zone, zone_name: str,
                 due: datetime | None) -> dict[str, Extension]:
     if data is None:
         return {}
-    from ..submission import STUDENT_ID
+    from ..grading.submission import STUDENT_ID
 
     s = _Section(data, source, ("extensions",), None, top.line_of("extensions"))
     if s.data and due is None:

@@ -38,7 +38,7 @@ def load_submitted_at(path: Path, course: Course) -> dict[str, datetime]:
 
 
 def parse_submitted_at(text: str, course: Course, *, source: str = "<times>") -> dict[str, datetime]:
-    from ..submission import STUDENT_ID
+    from ..grading.submission import STUDENT_ID
 
     rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))  # Excel writes a byte-order mark
     header = next(rows, None)

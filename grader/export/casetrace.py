@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import casekit, wire
+from .. import casekit
+from ..sandbox import wire
 from ..paths import EXERCISE_MODULES
 from . import nbchecks
 from .literals import Unrenderable, render

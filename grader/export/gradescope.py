@@ -196,7 +196,7 @@ def _course_entry(course: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
     """The course file, validated as ``embedlab grade`` would (one-line error, exit 2, no zip written)."""
     from ..course import load_course
     from ..course.gradescope import BUNDLED_NAME
-    from ..engine import load_quizzes_or_none
+    from ..grading.engine import load_quizzes_or_none
     from ..paths import EXERCISE_MODULES
 
     quizzes = load_quizzes_or_none()

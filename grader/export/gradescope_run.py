@@ -2,7 +2,7 @@
 
 Gradescope puts the student's files in ``/autograder/submission`` and reads the score from
 ``/autograder/results/results.json``. This grades that folder as one student with the engine's own
-steps (``read_submission``, then :class:`grader.engine.Judge` — sandboxed child, public and hidden
+steps (``read_submission``, then :class:`grader.grading.engine.Judge` — sandboxed child, public and hidden
 cases, quizzes), and writes the engine's Gradescope ``results.json``. Only the root differs
 between Gradescope and a test::
 
@@ -40,8 +40,8 @@ def autograder_root() -> Path:
 
 
 def limits_from_environment():
-    """:class:`grader.sandbox.Limits`, with what the environment variables above change."""
-    from ..sandbox import Limits
+    """:class:`grader.sandbox.zygote.Limits`, with what the environment variables above change."""
+    from ..sandbox.zygote import Limits
 
     limits = Limits()
     changes = {}
@@ -63,7 +63,7 @@ def limits_from_environment():
 
 def student_id(metadata: dict) -> str:
     """The embedlab student ID of a Gradescope submission (see the module docstring)."""
-    from ..submission import STUDENT_ID
+    from ..grading.submission import STUDENT_ID
 
     users = metadata.get("users") if isinstance(metadata, dict) else None
     first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
@@ -94,9 +94,9 @@ def submission_entry(folder: Path) -> Path:
 
 def grade(root: Path) -> dict:
     """Grade ``root/submission``; returns Gradescope's results.json as a dict."""
-    from ..engine import Judge, paths_to_hide
-    from ..results import SubmissionResult
-    from ..submission import read_submission
+    from ..grading.engine import Judge, paths_to_hide
+    from ..grading.results import SubmissionResult
+    from ..grading.submission import read_submission
 
     started = time.monotonic()
     metadata = read_metadata(root / "submission_metadata.json")

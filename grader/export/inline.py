@@ -6,7 +6,7 @@ drift), the shipped file is generated: each line marked ``# embedlab: inline``, 
 
     from grader.casekit import _difference, show  # embedlab: inline
 
-becomes the top-level definitions of ``_difference`` and ``show`` taken from ``grader/casekit.py``,
+becomes the top-level definitions of ``_difference`` and ``show`` taken from ``grader/casekit/__init__.py``,
 with every definition they use (found by walking their code, recursively, across embedlab's own
 modules) and the plain imports those need, each once, in source order; a definition that registers
 itself through a chosen decorator (``@_named("sum_squares")``) comes along. Annotations are not
@@ -30,6 +30,7 @@ class _Module:
     tree: ast.Module
     defs: dict[str, ast.stmt] = field(default_factory=dict)      # top-level name -> defining node
     imports: dict[str, ast.stmt] = field(default_factory=dict)   # bound name -> import node
+    is_package: bool = False                                      # an __init__.py
 
 
 def _load(name: str, cache: dict[str, _Module]) -> _Module:
@@ -37,7 +38,7 @@ def _load(name: str, cache: dict[str, _Module]) -> _Module:
         path = Path(importlib.import_module(name).__file__)
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source, str(path))
-        module = _Module(name, source, tree)
+        module = _Module(name, source, tree, is_package=path.name == "__init__.py")
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 module.defs[node.name] = node
@@ -75,7 +76,9 @@ def _names_used(node: ast.AST) -> set[str]:
 def _absolute(module: _Module, node: ast.ImportFrom) -> str:
     if not node.level:
         return node.module or ""
-    package = module.name.rsplit(".", node.level)[0]
+    # in a package's __init__.py, "." is the package itself
+    level = node.level - 1 if module.is_package else node.level
+    package = module.name.rsplit(".", level)[0] if level else module.name
     return f"{package}.{node.module}" if node.module else package
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..wire import NamedFunction
+from ..sandbox.wire import NamedFunction
 
 #: arrays with more elements than this are packed (exact, but unreadable anyway)
 MAX_LITERAL_ELEMENTS = 64

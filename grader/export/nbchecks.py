@@ -2,7 +2,7 @@
 
 ``embedlab export nbgrader`` writes this module into the assignment as ``embedlab_checks.py``, with
 every line marked ``# embedlab: inline`` replaced by the source of what it imports (the grader's
-own comparison from ``grader.casekit``, its notebook rules from ``grader.notebook``): a Jupyter
+own comparison from ``grader.casekit``, its notebook rules from ``grader.grading.notebook``): a Jupyter
 kernel has no embedlab installed, and a notebook must judge exactly as ``embedlab grade`` does.
 nbgrader copies the file back from the course's source folder before it autogrades, so a student's
 edited copy never counts.
@@ -33,8 +33,8 @@ from typing import Any, Callable
 import numpy as np
 
 from grader.casekit import _difference, random_matrix, show  # embedlab: inline
-from grader.runtime import make_function  # embedlab: inline
-from grader.notebook import modules_from_notebook  # embedlab: inline
+from grader.sandbox.child import make_function  # embedlab: inline
+from grader.grading.notebook import modules_from_notebook  # embedlab: inline
 
 __all__ = ["expect_close", "expect_equal", "expect_raises", "expect_unchanged", "module_from_namespace",
            "module_from_notebook", "named", "packed_array", "random_matrix"]

@@ -26,7 +26,7 @@ A module's notebook, cell by cell (steps of :func:`module_cells`, in order):
 
 Every code cell of the module (steps 3 and 4) carries ``metadata.embedlab.module``, so that
 ``embedlab grade`` takes a filled notebook as that module's source; the checks' cell belongs to no
-module and test cells are never taken (``grader/notebook.py``).
+module and test cells are never taken (``grader/grading/notebook.py``).
 """
 
 from __future__ import annotations

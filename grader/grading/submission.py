@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .notebook import NotebookError, modules_from_notebook
-from .paths import EXERCISE_MODULES
+from ..paths import EXERCISE_MODULES
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 MAX_FILE_BYTES = 1 << 20

@@ -11,7 +11,7 @@ given helpers) is copied as it is, so stubs and solutions can never drift apart:
         return vocab_size * dim
         ### END SOLUTION
 
-``python -m grader.generate`` rewrites ``exercises/``; ``--check`` only reports drift (exit 1).
+``python -m grader.authoring.generate`` rewrites ``exercises/``; ``--check`` only reports drift (exit 1).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .fsutil import atomic_write_text
-from .paths import EXERCISE_MODULES, PROJECT_ROOT
+from ..fsutil import atomic_write_text
+from ..paths import EXERCISE_MODULES, PROJECT_ROOT
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -96,7 +96,7 @@ def generate(exercises_dir: Path | None = None, solutions_dir: Path | None = Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m grader.generate",
+        prog="python -m grader.authoring.generate",
         description="Generate exercises/ (student stubs) from solutions/ (reference answers).",
     )
     parser.add_argument("--check", action="store_true", help="only report stubs that differ; exit 1 if any")

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
-from .paths import EXERCISE_MODULES, PROJECT_ROOT
+from ..sandbox import wire
+from ..paths import EXERCISE_MODULES, PROJECT_ROOT
 
 #: where the handout keeps the recorded reference (next to the public cases it serves)
 DATA_PATH = PROJECT_ROOT / "grader" / "cases" / "public" / "expected.json.gz"
@@ -342,7 +342,7 @@ def freeze_public_cases(solutions_modules: dict[str, Any], stub_modules: dict[st
     attempted" path). A case whose result differs under the frozen reference is a problem: it
     calls ``ref`` on something it did not build itself, or with unrecordable values.
     """
-    from .casekit import InProcessBackend, Student, collect_cases, run_case
+    from ..casekit import InProcessBackend, Student, collect_cases, run_case
 
     if ref is None:
         from types import SimpleNamespace
@@ -377,6 +377,6 @@ def reference_for_handout() -> FrozenReference | None:
         return None
     if DATA_PATH.is_file():
         return FrozenReference.load(DATA_PATH)
-    from .errors import UsageError
+    from ..errors import UsageError
     raise UsageError(f"{DATA_PATH.relative_to(PROJECT_ROOT)} is missing and there is no solutions/ folder: "
                      "reinstall the handout")

@@ -14,7 +14,7 @@ same case runs three ways:
 * ``pytest grader/cases`` (``conftest.py`` gives a :class:`Student` over :class:`InProcessBackend`
   of the solutions, or of ``--student-dir DIR``);
 * the grading engine: :func:`collect_cases` reads the marks without running pytest, and
-  :func:`run_case` runs one case against a sandboxed child (``grader.sandbox``) as the backend;
+  :func:`run_case` runs one case against a sandboxed child (``grader.sandbox.zygote``) as the backend;
 * the project's mutation tests: :class:`InProcessBackend` over solutions with one function
   replaced by a wrong (or a differently written, correct) implementation.
 
@@ -52,8 +52,8 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
-from .paths import EXERCISE_MODULES, STUDENT_FUNCTIONS
+from ..sandbox import wire
+from ..paths import EXERCISE_MODULES, STUDENT_FUNCTIONS
 
 __all__ = [
     "CaseFailure", "CaseResult", "CaseSpec", "Crashed", "InProcessBackend", "LimitExceeded", "Missing",
@@ -440,7 +440,7 @@ class Student:
     """``student.<module>.<function>(...)``: the student's function, run by ``backend``.
 
     ``backend.call(module, function, args, kwargs, keep_args=..., timeout=...)`` returns an
-    outcome (``grader.sandbox.Outcome`` or :class:`InProcessBackend`'s); the proxy turns it into
+    outcome (``grader.sandbox.zygote.Outcome`` or :class:`InProcessBackend`'s); the proxy turns it into
     the decoded value or one of the :class:`StudentOutcome` exceptions. ``calls`` lists the calls
     of the current case.
     """
@@ -494,8 +494,8 @@ def named(name: str, **params: Any) -> wire.NamedFunction:
 
 def resolve_function(function: wire.NamedFunction) -> Callable[[np.ndarray], float]:
     """The callable a :class:`wire.NamedFunction` stands for: the same registry the sandbox child
-    uses (``grader.runtime.FUNCTIONS``), so the reference and the student see the same ``f``."""
-    from .runtime import make_function
+    uses (``grader.sandbox.child.FUNCTIONS``), so the reference and the student see the same ``f``."""
+    from ..sandbox.child import make_function
 
     return make_function(function)
 
@@ -505,7 +505,7 @@ def resolve_function(function: wire.NamedFunction) -> Callable[[np.ndarray], flo
 # ---------------------------------------------------------------------------------------------
 def _outcome_class() -> type:
     try:
-        from .sandbox import Outcome
+        from ..sandbox.zygote import Outcome
     except ImportError:
         return _Outcome
     return Outcome
@@ -513,7 +513,7 @@ def _outcome_class() -> type:
 
 @dataclass
 class _Outcome:
-    """Shape of ``grader.sandbox.Outcome``, used while that module is absent."""
+    """Shape of ``grader.sandbox.zygote.Outcome``, used while that module is absent."""
 
     kind: str
     value: Any = None

@@ -1,8 +1,8 @@
 """``embedlab check`` and ``embedlab hint``: the student's self-check, the way the grader grades.
 
 ``check`` reads the student's folder exactly as the grader reads a submission
-(:func:`grader.submission.read_submission`), runs the PUBLIC cases in the same sandbox
-(:class:`grader.engine.Judge` without hidden cases and quizzes) and shows, per exercise and
+(:func:`grader.grading.submission.read_submission`), runs the PUBLIC cases in the same sandbox
+(:class:`grader.grading.engine.Judge` without hidden cases and quizzes) and shows, per exercise and
 function, what passes, what fails and what is not attempted yet; the first failure with its
 message and the function's hint; the progress; and what to do next, in lesson order
 (:data:`grader.paths.STUDENT_FUNCTIONS`), like rustlings' "next unsolved exercise".
@@ -12,7 +12,7 @@ The hint of a function is the ``Hint:`` section of its docstring, read (parsed, 
 the same docstrings).
 
 In the student handout there is no ``solutions/``: the judge's reference is the one recorded at
-release (:mod:`grader.frozen_ref`). A student's mistakes (no ``exercises/`` here, a deleted file,
+release (:mod:`grader.authoring.frozen_ref`). A student's mistakes (no ``exercises/`` here, a deleted file,
 a syntax error) end in one clear line, never a traceback.
 """
 
@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS
+from ..errors import UsageError
+from ..paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS
 
 DEFAULT_FOLDER = Path("exercises")
 YOU = "you"  # the student ID of a self-check (never shown)
@@ -293,9 +293,9 @@ def open_judge(folder: Path, modules: tuple[str, ...]):
 
     In the handout (no ``solutions/``) the reference is the frozen one recorded at release.
     """
-    from .engine import Judge, paths_to_hide
-    from .frozen_ref import reference_for_handout
-    from .sandbox import Limits
+    from ..grading.engine import Judge, paths_to_hide
+    from ..authoring.frozen_ref import reference_for_handout
+    from ..sandbox.zygote import Limits
 
     frozen = reference_for_handout()
     kwargs = dict(include_hidden=False, modules=modules, quizzes=False)
@@ -340,7 +340,7 @@ class Checker:
 
     def read(self):
         """The student's files as a Submission, plus one line per file problem."""
-        from .submission import read_submission
+        from ..grading.submission import read_submission
 
         shown = self.folder.as_posix().rstrip("/")
         if not self.folder.is_dir():

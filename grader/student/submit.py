@@ -2,7 +2,7 @@
 
 The zip holds the five module files at its top and ``answers.yaml`` if there is one (SPEC 7), so
 the grader reads it as the student's folder. The files are read the way the grader reads them
-(:func:`grader.submission.read_submission`): a file the grader would refuse (missing, a link, over
+(:func:`grader.grading.submission.read_submission`): a file the grader would refuse (missing, a link, over
 1 MiB, not UTF-8) stops the packing with one line that names it, rather than a zip that scores 0.
 The zip is written to a temporary file and renamed, so an interrupted submit never leaves half a
 zip behind. The last check only informs: work in progress may be handed in.
@@ -14,9 +14,9 @@ import io
 import zipfile
 from pathlib import Path
 
-from .errors import UsageError
-from .paths import EXERCISE_MODULES
-from .submission import ANSWERS_FILE, STUDENT_ID
+from ..errors import UsageError
+from ..paths import EXERCISE_MODULES
+from ..grading.submission import ANSWERS_FILE, STUDENT_ID
 
 #: a fixed timestamp: the same files give the same zip, byte for byte
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
@@ -41,7 +41,7 @@ def find_answers(folder: Path) -> Path | None:
 
 def pack(folder: Path, answers: Path | None) -> tuple[bytes, list[str]]:
     """The zip's bytes and its member names; UsageError naming any file the grader would not read."""
-    from .submission import read_submission
+    from ..grading.submission import read_submission
 
     shown = folder.as_posix().rstrip("/")
     sub = read_submission("submit", [folder])
@@ -83,7 +83,7 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
     from rich.text import Text
 
     from .check import Checker, render, resolve_folder
-    from .fsutil import atomic_write_bytes
+    from ..fsutil import atomic_write_bytes
 
     student_id = check_student_id(student_id)
     folder = resolve_folder(path)

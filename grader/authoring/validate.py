@@ -4,7 +4,7 @@ The checks, in order; each adds problems, none stops the others (except where on
 previous: nothing is graded when the cases do not load):
 
 1. layout      — ``solutions/`` and ``exercises/`` hold ``__init__.py`` and the five modules, nothing else;
-2. generation  — the stubs are what ``grader.generate`` gives (``drift``), markers balanced;
+2. generation  — the stubs are what ``grader.authoring.generate`` gives (``drift``), markers balanced;
 3. hints       — every function students write exists in both, with a non-empty ``Hint:`` section;
 4. cases       — the cases load (public and hidden), every student function has a public case;
 5. solutions   — graded like a student's submission (sandbox, public and hidden cases): full marks;
@@ -12,7 +12,7 @@ previous: nothing is graded when the cases do not load):
                  means a case checks nothing);
 7. no case bugs — no case ends in outcome "error" in 5 or 6;
 8. handout     — the public cases give the same results with the frozen reference the handout
-                 ships (:mod:`grader.frozen_ref`) as with the solutions;
+                 ships (:mod:`grader.authoring.frozen_ref`) as with the solutions;
 9. quizzes     — every quiz loads (the loader runs the quiz module's own key self-test) and its
                  locked, handout form scores the plain key's answers exactly as the plain quiz does.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS
+from ..paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS
 
 #: student IDs whose variants of numeric quiz questions are checked (plus the lesson's own numbers)
 QUIZ_PROBE_IDS = (None, *(f"probe{i}" for i in range(24)))
@@ -69,11 +69,11 @@ def check_generation(root: Path) -> list[str]:
         differ = drift(root / "exercises", root / "solutions")
     except (MarkerError, OSError) as exc:
         return [str(exc)]
-    return [f"exercises/{n} differs from what generation gives (run `python -m grader.generate`)" for n in differ]
+    return [f"exercises/{n} differs from what generation gives (run `python -m grader.authoring.generate`)" for n in differ]
 
 
 def check_hints(root: Path) -> list[str]:
-    from .check import function_docs
+    from ..student.check import function_docs
 
     found = []
     for module in EXERCISE_MODULES:
@@ -97,7 +97,7 @@ def check_hints(root: Path) -> list[str]:
 
 
 def check_cases() -> tuple[list, list[str]]:
-    from .casekit import CaseCollectionError, collect_cases
+    from ..casekit import CaseCollectionError, collect_cases
 
     try:
         specs = collect_cases(include_hidden=True)
@@ -115,7 +115,7 @@ def check_cases() -> tuple[list, list[str]]:
 
 def _detail(spec, modules: dict) -> str:
     """Why a case fails against ``modules``, in full (hidden cases too: this is for the instructor)."""
-    from .casekit import InProcessBackend, Student, reference, run_case
+    from ..casekit import InProcessBackend, Student, reference, run_case
 
     result = run_case(spec, Student(InProcessBackend(modules)), reference("solutions"))
     if result.status == "passed":
@@ -125,7 +125,7 @@ def _detail(spec, modules: dict) -> str:
 
 def grade_folder(root: Path, folder: str, judge):
     """Grade ``root/folder`` as a student's submission would be graded."""
-    from .submission import read_submission
+    from ..grading.submission import read_submission
 
     sub = read_submission(folder, [root / folder])
     return sub, judge.grade(sub)
@@ -133,9 +133,9 @@ def grade_folder(root: Path, folder: str, judge):
 
 def check_scores(root: Path, specs: list) -> tuple[list[str], list[str], list[str], str]:
     """(problems of the solutions, problems of the stubs, case bugs, what was covered)."""
-    from .casekit import load_package_from_sources
-    from .engine import Judge, paths_to_hide
-    from .sandbox import Limits
+    from ..casekit import load_package_from_sources
+    from ..grading.engine import Judge, paths_to_hide
+    from ..sandbox.zygote import Limits
 
     by_name = {s.name: s for s in specs}
     judge = Judge(Limits(), paths_to_hide([root]), include_hidden=True, quizzes=False)
@@ -171,9 +171,9 @@ def check_scores(root: Path, specs: list) -> tuple[list[str], list[str], list[st
 
 
 def check_handout_reference(root: Path) -> tuple[list[str], str]:
-    from .casekit import load_package_from_sources
+    from ..casekit import load_package_from_sources
     from .frozen_ref import freeze_public_cases
-    from .submission import read_submission
+    from ..grading.submission import read_submission
 
     modules = {f: load_package_from_sources(read_submission(f, [root / f]).modules) for f in ("solutions", "exercises")}
     frozen = freeze_public_cases(modules["solutions"], modules["exercises"])
@@ -183,7 +183,7 @@ def check_handout_reference(root: Path) -> tuple[list[str], str]:
 def check_quizzes(root: Path) -> tuple[list[str], str]:
     import yaml
 
-    from .quiz import QuizFormatError, key_answers, load_quizzes, lock_quiz, parse_quiz, score_answers
+    from ..quiz import QuizFormatError, key_answers, load_quizzes, lock_quiz, parse_quiz, score_answers
 
     folder = root / "quizzes"
     try:

@@ -30,7 +30,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from .quiz import (
+from . import (
     AnswersFormatError,
     Question,
     QuestionResult,

@@ -3,7 +3,7 @@
 Polling twice a second is instant enough for a person and needs no dependency (inotify, FSEvents
 and Windows' API differ; ``watchfiles`` would be a compiled dependency for one feature). Only the
 files a submission is made of are watched (``*.py``, ``*.ipynb``, ``*.yaml``) at the two levels
-:func:`grader.submission.read_submission` reads; editor swap files, dot files and ``__pycache__``
+:func:`grader.grading.submission.read_submission` reads; editor swap files, dot files and ``__pycache__``
 are ignored, so saving in an editor triggers one run, not three.
 """
 

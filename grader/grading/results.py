@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .fsutil import atomic_write_text, spreadsheet_csv
-from .paths import EXERCISE_MODULES
+from ..fsutil import atomic_write_text, spreadsheet_csv
+from ..paths import EXERCISE_MODULES
 
 
 @dataclass

@@ -19,7 +19,7 @@ first arguments is keyword-only)::
     default_quizzes_dir() -> Path                ./quizzes if there is one, else the repository's
     check_answers_file(path, *, quiz_id=None, student_id=None, console, quizzes_dir=None) -> int
     run_quiz(quiz, *, input=input, console=None, student_id=None) -> QuizScore
-(the last two live in ``grader.quiz_tui``, which uses rich; they are importable from here too).
+(the last two live in ``grader.quiz.terminal``, which uses rich; they are importable from here too).
 
 answers.yaml, the file a student hands in, maps quiz id -> question id -> answer::
 
@@ -59,7 +59,7 @@ from typing import Any
 
 import yaml
 
-from .yamlutil import LineMapping, SafeLinesLoader, StringLinesLoader, describe, load_yaml, read_text
+from ..yamlutil import LineMapping, SafeLinesLoader, StringLinesLoader, describe, load_yaml, read_text
 
 QUESTION_TYPES = ("single", "multiple", "numeric", "text")
 MODES = ("practice", "graded")
@@ -460,7 +460,7 @@ def default_quizzes_dir() -> Path:
     """``quizzes/`` in the current folder (a student's handout) if there is one, else the quizzes
     beside this package (the instructor's repository)."""
     here = Path("quizzes")
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "quizzes"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "quizzes"
 
 
 def load_quiz(path: str | Path) -> Quiz:
@@ -1270,7 +1270,7 @@ def _unlock_parts(f: _Fields, q: Question) -> Question:
 
 def __getattr__(name: str) -> Any:
     if name in ("run_quiz", "check_answers_file"):
-        from . import quiz_tui
+        from . import terminal as quiz_tui
 
         return getattr(quiz_tui, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

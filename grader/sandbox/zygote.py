@@ -11,11 +11,11 @@ Design
 PATH, ``LANG=C.UTF-8``, ``HOME=/nonexistent``, one BLAS/OpenMP thread (and OPENBLAS_CORETYPE /
 OPENBLAS_L2_SIZE when set). Nothing else of the instructor's environment reaches it, so a child's
 ``/proc/self/environ`` (which shows the zygote's initial environment) holds no secret. It imports
-numpy, the stdlib modules students use and :mod:`grader.runtime`, warms up BLAS, and forks one
+numpy, the stdlib modules students use and :mod:`grader.sandbox.child`, warms up BLAS, and forks one
 child per spawn. It never imports ``solutions``, the cases or a submission, and never holds a
 student's source: the judge sends sources straight to each child over the child's own socket.
 
-**A child** (see :mod:`grader.runtime` for the code) is two processes. *A*, forked from the
+**A child** (see :mod:`grader.sandbox.child` for the code) is two processes. *A*, forked from the
 zygote, calls ``setsid`` and builds the student's view of the files in a private mount namespace:
 
 1. every host mount becomes read-only and nosuid (``mount_setattr``, recursively);
@@ -63,7 +63,7 @@ what the student allocates. RLIMIT_NPROC = ``processes``, RLIMIT_CPU = ``submiss
 RLIMIT_NOFILE 256. Output printed during calls is captured up to ``output_bytes`` for the whole
 child lifetime; past it text is dropped and the outcome says ``[output truncated]``.
 
-**The wire.** Length-prefixed JSON frames (:mod:`grader.wire`); the judge caps a frame at
+**The wire.** Length-prefixed JSON frames (:mod:`grader.sandbox.wire`); the judge caps a frame at
 ``wire.MAX_MESSAGE_BYTES``, checks the request id of every reply and validates every field, and
 never unpickles. A child that writes garbage into its socket gets kind ``crashed``. Whatever a
 child sends, it could have returned honestly: forging a reply gains nothing.
@@ -89,7 +89,7 @@ sandbox: hidden files (solutions, cases, other submissions are readable), a read
 network, process isolation; and when not running as root the student code runs as the
 instructor's user and can signal the grader. As root, the child's own uid cannot read a Python
 installation in a private directory (like ``/root/.pyenv``): only modules the zygote preloaded
-(:data:`grader.runtime.PRELOAD`) can then be imported.
+(:data:`grader.sandbox.child.PRELOAD`) can then be imported.
 
 Use one zygote per worker process, from one thread, and do not fork while it is running.
 """
@@ -113,7 +113,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from grader import wire
+from grader.sandbox import wire
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT
 
 #: every kind an :class:`Outcome` can have
@@ -528,9 +528,9 @@ class Zygote:
         if self._process is not None:
             return
         judge_end, zygote_end = socket.socketpair()
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])
         code = (f"import sys; sys.path.insert(0, {root!r}); "
-                f"from grader.runtime import zygote_main; zygote_main({zygote_end.fileno()})")
+                f"from grader.sandbox.child import zygote_main; zygote_main({zygote_end.fileno()})")
         try:
             self._process = subprocess.Popen(
                 # -I would ignore PYTHONHASHSEED: -s -P are its other two parts, and the environment
@@ -911,9 +911,9 @@ def _names_functions(args: tuple, kwargs: dict) -> bool:
     named = False
     for value in args + tuple(kwargs.values()) if kwargs else args:
         if type(value) is wire.NamedFunction:
-            from grader.runtime import FUNCTIONS
+            from grader.sandbox.child import FUNCTIONS
             if value.name not in FUNCTIONS:
-                raise ValueError(f"no function named {value.name!r} in grader.runtime.FUNCTIONS")
+                raise ValueError(f"no function named {value.name!r} in grader.sandbox.child.FUNCTIONS")
             named = True
     return named
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 
-from .paths import EXERCISE_MODULES
+from ..paths import EXERCISE_MODULES
 
 
 class NotebookError(ValueError):

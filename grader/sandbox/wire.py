@@ -66,7 +66,7 @@ class Opaque:
 
 @dataclass(frozen=True)
 class NamedFunction:
-    """A function the child builds from its own registry (``grader.runtime.FUNCTIONS``)."""
+    """A function the child builds from its own registry (``grader.sandbox.child.FUNCTIONS``)."""
 
     name: str
     params: dict = field(default_factory=dict)

@@ -5,10 +5,10 @@ The handout is a small installable project (``pip install -e .``, then ``embedla
     DIR/
       README.md                  for students: install, check, hints, quizzes, submit
       pyproject.toml             the ``embedlab`` command, the same dependencies
-      exercises/                 the stubs, generated afresh from solutions/ (grader.generate)
+      exercises/                 the stubs, generated afresh from solutions/ (grader.authoring.generate)
       grader/                    the engine, sandbox, casekit, quiz and student verbs
       grader/cases/public/       the public cases, and expected.json.gz: the reference's answers to
-                                 exactly the calls they make (grader.frozen_ref)
+                                 exactly the calls they make (grader.authoring.frozen_ref)
       quizzes/                   every quiz locked (grader.quiz.lock_quiz): keys hashed or absent
 
 and nothing else: no ``solutions/``, no ``grader/cases/hidden/``, no tests, benchmarks, example
@@ -37,9 +37,9 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .errors import UsageError
-from .paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR, STUDENT_FUNCTIONS
+from .. import __version__
+from ..errors import UsageError
+from ..paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR, STUDENT_FUNCTIONS
 
 TEMPLATES = Path(__file__).resolve().parent / "handout"
 #: top-level entries of a handout; anything else is a leak of the checkout
@@ -48,8 +48,8 @@ HANDOUT_TOP = ("README.md", "pyproject.toml", "exercises", "grader", "quizzes")
 GRADER_EXCLUDED = (
     "cases/hidden/",        # hidden cases: their inputs are the point
     "cases/conftest.py",    # runs the cases under pytest against solutions/, which the handout lacks
-    "handout/",             # these templates
-    "generate.py",          # stub generation needs solutions/; its docstring shows a solution line
+    "authoring/handout/",   # these templates
+    "authoring/generate.py",  # stub generation needs solutions/; its docstring shows a solution line
     "export/",              # nbgrader / Gradescope / LMS exports: instructor tooling
 )
 
@@ -144,10 +144,10 @@ def _dependencies() -> str:
 
 def build_handout(root: Path) -> Handout:
     """Write the handout into the empty folder ``root``; ReleaseError if it cannot be made safely."""
-    from .casekit import load_package_from_sources, reference
+    from ..casekit import load_package_from_sources, reference
     from .frozen_ref import DATA_PATH, freeze_public_cases
     from .generate import expected_stubs
-    from .quiz import QuizFormatError, load_quizzes, lock_quiz, parse_quiz
+    from ..quiz import QuizFormatError, load_quizzes, lock_quiz, parse_quiz
 
     handout = Handout()
     stubs = expected_stubs()
@@ -229,7 +229,7 @@ def _case_body(func) -> str:
 def hidden_markers() -> list[tuple[str, str, str]]:
     """``(where, kind, marker)`` identifying each hidden case: its test function's name (kind
     "word"), its display name ("text") and its body ("lines"); what a public case shares is left out."""
-    from .casekit import collect_cases
+    from ..casekit import collect_cases
 
     public = collect_cases(include_hidden=False)
     public_names = {s.name for s in public} | {s.func.__name__ for s in public}
@@ -251,7 +251,7 @@ def hidden_markers() -> list[tuple[str, str, str]]:
 
 def quiz_markers() -> list[tuple[str, str]]:
     """Plain answer material of every quiz: explanations, accepted texts, mistake feedback."""
-    from .quiz import load_quizzes
+    from ..quiz import load_quizzes
 
     if not (QUIZZES_DIR.is_dir() and any(QUIZZES_DIR.glob("*.y*ml"))):
         return []
@@ -340,7 +340,7 @@ def release(out_dir: Path, *, console) -> int:
             raise UsageError(f"{out}: the handout may not go inside the checkout's {inner}/")
     resolved.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{resolved.name}.", dir=resolved.parent))
-    from .casekit import CaseCollectionError
+    from ..casekit import CaseCollectionError
 
     try:
         try:

@@ -29,9 +29,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .fsutil import atomic_write_text
-from .paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
+from .. import __version__
+from ..fsutil import atomic_write_text
+from ..paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
 from .results import GradebookRow, SubmissionResult, TestResult, gradebook_csv, write_student_files
 from .submission import Submission, list_class, read_submission
 
@@ -142,7 +142,7 @@ class CaseClock:
 
 
 def load_quizzes_or_none():
-    from .quiz import load_quizzes
+    from ..quiz import load_quizzes
     return load_quizzes(QUIZZES_DIR) if QUIZZES_DIR.is_dir() else []
 
 
@@ -152,8 +152,8 @@ class Judge:
     def __init__(self, limits, hide: list[Path], *, include_hidden: bool = True,
                  modules: tuple[str, ...] = EXERCISE_MODULES, quizzes: bool = True,
                  sandbox: bool = True, ref=None) -> None:
-        from .casekit import Student, collect_cases
-        from .sandbox import Zygote
+        from ..casekit import Student, collect_cases
+        from ..sandbox.zygote import Zygote
 
         # the zygote starts first: its interpreter warms up while the cases are collected here
         self.zygote = Zygote(limits, hide=hide, sandbox=sandbox)
@@ -164,7 +164,7 @@ class Judge:
 
                 import solutions
 
-                from .frozen_ref import MemoReference
+                from ..authoring.frozen_ref import MemoReference
                 for name in EXERCISE_MODULES:
                     importlib.import_module(f"solutions.{name}")
                 ref = MemoReference(solutions)  # same calls for every student: compute once
@@ -187,7 +187,7 @@ class Judge:
         self.zygote.__exit__(None, None, None)
 
     def grade(self, sub: Submission) -> SubmissionResult:
-        from .casekit import run_case
+        from ..casekit import run_case
 
         started = time.monotonic()
         quiz_tests = self.quiz_tests(sub)  # may add notes about answers.yaml
@@ -256,7 +256,7 @@ class Judge:
         """Quiz questions as tests, scored in the judge from answers.yaml (data, never code)."""
         if not self.quizzes:
             return []
-        from .quiz import AnswersFormatError, answer_text, parse_answers, score_answers
+        from ..quiz import AnswersFormatError, answer_text, parse_answers, score_answers
 
         answers: dict = {}
         if sub.answers is None:
@@ -287,7 +287,7 @@ def _pristine_stubs() -> dict[str, str]:
     """The untouched stubs, generated from the solutions (none in the handout, which has none)."""
     if not (PROJECT_ROOT / "solutions").is_dir():
         return {}
-    from .generate import expected_stubs
+    from ..authoring.generate import expected_stubs
 
     return {name[:-3]: text for name, text in expected_stubs().items() if name != "__init__.py"}
 
@@ -411,8 +411,8 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     ``backend`` runs step 4 (default: ``LocalPool(jobs)``; ``grader.cluster.DaskBackend`` grades
     on a Dask cluster): whichever it is, only this process writes the store and the gradebook.
     """
-    from .course.apply import CourseRun
-    from .course.engine_steps import check_before_writing, keep_others, refresh_files, removed_students
+    from ..course.apply import CourseRun
+    from ..course.engine_steps import check_before_writing, keep_others, refresh_files, removed_students
 
     run = course if course is not None else CourseRun()
     started = time.monotonic()
@@ -484,7 +484,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     summary.mean_percent = 100.0 * sum(scored) / len(scored) if scored else 0.0
     summary.seconds = time.monotonic() - started
     if not summary.sandboxed and not summary.why_unsandboxed:
-        from .sandbox import why_unsandboxed
+        from ..sandbox.zygote import why_unsandboxed
         summary.why_unsandboxed = why_unsandboxed()
     return summary
 
@@ -506,6 +506,6 @@ def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: b
 
 
 def _skipped_csv(skipped: list[tuple[str, str]]) -> str:
-    from .fsutil import spreadsheet_csv
+    from ..fsutil import spreadsheet_csv
 
     return spreadsheet_csv([["entry", "reason"], *skipped])

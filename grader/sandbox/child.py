@@ -2,7 +2,7 @@
 
 Nothing here runs in the judge's process except :data:`FUNCTIONS` / :func:`make_function` (the
 judge resolves the same named functions for the reference side). The judge starts this module's
-:func:`zygote_main` in a fresh interpreter (see :mod:`grader.sandbox`, which documents the whole
+:func:`zygote_main` in a fresh interpreter (see :mod:`grader.sandbox.zygote`, which documents the whole
 design); every child is a ``fork`` of that zygote.
 
 Process tree of one child::
@@ -15,7 +15,7 @@ Process tree of one child::
                             │               the submission and serves calls
                             └── whatever the student starts (dies with B)
 
-Messages are frames (:data:`grader.wire.FRAME_HEADER` + JSON). On the call socket the judge sends
+Messages are frames (:data:`grader.sandbox.wire.FRAME_HEADER` + JSON). On the call socket the judge sends
 ``{"modules": ...}`` once, then requests; B answers ``{"loading": name}`` before importing each
 module, ``{"hello": ...}`` when loading is done, then one reply per request. On the status socket
 A sends its own and B's host PIDs, then B's exit status once B has died, then waits for the judge
@@ -45,7 +45,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from grader import wire
+from grader.sandbox import wire
 from grader.paths import EXERCISE_MODULES
 
 #: the package a submission's modules are loaded as (``submission.bpe``, ...)
@@ -172,7 +172,7 @@ def _ns_wrt_u_neg(v: Any, u_pos: Any) -> Callable[[Any], float]:
 
 
 def make_function(spec: wire.NamedFunction) -> Callable[[Any], float]:
-    """The callable a :class:`~grader.wire.NamedFunction` stands for (judge and child alike).
+    """The callable a :class:`~grader.sandbox.wire.NamedFunction` stands for (judge and child alike).
 
     >>> make_function(wire.NamedFunction("sum_squares", {}))(np.array([1.0, 2.0]))
     5.0
@@ -180,7 +180,7 @@ def make_function(spec: wire.NamedFunction) -> Callable[[Any], float]:
     try:
         factory = FUNCTIONS[spec.name]
     except KeyError:
-        raise ValueError(f"no function named {spec.name!r} in grader.runtime.FUNCTIONS") from None
+        raise ValueError(f"no function named {spec.name!r} in grader.sandbox.child.FUNCTIONS") from None
     return factory(**spec.params)
 
 
@@ -1057,7 +1057,7 @@ def _fork_child(call_fd: int, status_fd: int, config: dict, probe: bool = False)
 
 #: imported once in the zygote, so that no child spends time importing them. Kept short: every
 #: page the zygote holds makes each fork slower, and the sandbox shows the Python installation, so
-#: other modules can still be imported (but see the unsandboxed-as-root note in grader.sandbox).
+#: other modules can still be imported (but see the unsandboxed-as-root note in grader.sandbox.zygote).
 PRELOAD = (
     "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.typing", "numpy.exceptions",
     "numpy.lib.stride_tricks",
