@@ -14,12 +14,12 @@ import random
 from pathlib import Path
 
 from grader.casekit import collect_cases
-from grader.engine import STORE_NAME
+from grader.grading.engine import STORE_NAME
 from grader.fsutil import atomic_write_text
 from grader.paths import QUIZZES_DIR
 from grader.quiz import load_quizzes
-from grader.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
-from grader.store import Store
+from grader.grading.results import SubmissionResult, TestResult, gradebook_csv, write_student_files
+from grader.grading.store import Store
 
 
 def case(name: str, part: str, passed: bool, *, points: float = 1.0, outcome: str | None = None,

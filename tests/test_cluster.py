@@ -32,7 +32,7 @@ from distributed import Client, LocalCluster
 
 from grader.cluster.backend import LOCAL_CONFIG, DaskBackend, describe_difference
 from grader.cluster.worker import grade_task
-from grader.engine import grade_class
+from grader.grading.engine import grade_class
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
 from grader.sandbox import Limits
 

@@ -460,7 +460,7 @@ def test_max_pages_limits_the_page_never_the_csv(tmp_path, capsys):
 
 def test_the_class_report_gets_a_similarity_section(class_of_three, tmp_path):
     """`embedlab similarity` into the graded folder: `embedlab report` summarises it, escaped."""
-    from grader.engine import grade_class
+    from grader.grading.engine import grade_class
     from grader.report.build import build_report
     from grader.sandbox import Limits
 

@@ -18,7 +18,7 @@ import pytest
 from grader.casekit import collect_cases
 from grader.cli import main
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
-from grader.results import SubmissionResult
+from grader.grading.results import SubmissionResult
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report_folder import case, question, write_folder  # noqa: E402

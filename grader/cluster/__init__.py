@@ -1,7 +1,7 @@
 """Grading a class on a Dask cluster: ``embedlab grade CLASS --out DIR --scheduler ADDRESS`` or
 ``--cluster local:N`` (issue 13; how to run it on SLURM or Kubernetes: docs/cluster.md).
 
-The grading pipeline stays :func:`grader.engine.grade_class`; this room only adds a second place
+The grading pipeline stays :func:`grader.grading.engine.grade_class`; this room only adds a second place
 where step 4 (the judge) can run. :class:`DaskBackend` is that backend, beside the engine's
 ``LocalPool`` (``--jobs``): the client reads every submission, sends it to a Dask worker as data,
 and gets the result back; the client alone writes the results files, the store and the
@@ -13,7 +13,7 @@ gradebook, so resuming, ``--force`` and Ctrl-C are the engine's, the same as wit
 - ``worker.py`` — the worker's side: a ``WorkerPlugin`` holding one warm judge per worker process,
   and the task that grades one submission.
 
-What it may import: the grading pipeline (``grader.engine``, ``results``, ``submission``), the
+What it may import: the grading pipeline (``grader.grading.engine``, ``results``, ``submission``), the
 sandbox's ``Limits``, ``errors``; never the CLI, which is the only one that imports this room.
 Dask (``distributed``) is an optional extra: importing this package does not import it, and
 :func:`require_dask` says how to install it.

@@ -6,7 +6,7 @@ One run, in order (each step one method below):
                             (``--cluster local:N``; TLS with a throw-away certificate, on
                             127.0.0.1 only) or connect to a running scheduler (``--scheduler``).
 2. ``_wait_for_workers``  — at least one worker (a SLURM job may still be queued).
-3. ``_check_workers``     — every worker's :func:`~grader.engine.fingerprint_parts` (embedlab
+3. ``_check_workers``     — every worker's :func:`~grader.grading.engine.fingerprint_parts` (embedlab
                             version, cases, solutions, quizzes, limits) must equal the client's,
                             else one line naming the worker and what differs, and nothing graded.
 4. ``_start_judges``      — register this run's :class:`~grader.cluster.worker.JudgePlugin`: one
@@ -36,9 +36,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
-from ..engine import Graded, GradingSetup, fingerprint_parts
-from ..results import SubmissionResult
-from ..submission import Submission
+from ..grading.engine import Graded, GradingSetup, fingerprint_parts
+from ..grading.results import SubmissionResult
+from ..grading.submission import Submission
 from . import ClusterError, require_dask
 from .worker import JudgePlugin, Task, fingerprint_report, grade_task, judge_state
 
@@ -62,7 +62,7 @@ SILENT = logging.CRITICAL + 10  # above every level Dask logs at
 
 class DaskBackend:
     """Grades on a Dask cluster: ``DaskBackend(scheduler="tcp://host:8786")`` or
-    ``DaskBackend(local_workers=4)``; give it to :func:`grader.engine.grade_class` as ``backend``.
+    ``DaskBackend(local_workers=4)``; give it to :func:`grader.grading.engine.grade_class` as ``backend``.
 
     >>> grade_class(CLASS, OUT, jobs=1, limits=Limits(), backend=DaskBackend(local_workers=2))  # doctest: +SKIP
 
@@ -95,7 +95,7 @@ class DaskBackend:
 
     # -----------------------------------------------------------------------------------------
     def grade(self, tasks: Iterable[tuple[Submission, object]], count: int, setup: GradingSetup) -> Iterator[Graded]:
-        """The backend protocol (see ``grader.engine.LocalPool``): ``(submission, policy)`` pairs
+        """The backend protocol (see ``grader.grading.engine.LocalPool``): ``(submission, policy)`` pairs
         in, results out as they finish."""
         require_dask(local=self.local_workers is not None)
         self._count = count
@@ -293,7 +293,7 @@ class DaskBackend:
 
 
 def describe_difference(mine: dict[str, str], theirs: dict[str, str], *, most: int = 4) -> str:
-    """What differs between two :func:`~grader.engine.fingerprint_parts`, for one line::
+    """What differs between two :func:`~grader.grading.engine.fingerprint_parts`, for one line::
 
         describe_difference({"embedlab": "0.1.0", "solutions/bpe.py": "a1"},
                             {"embedlab": "0.2.0", "solutions/bpe.py": "b2"})

@@ -5,7 +5,7 @@ A Dask worker is a long-lived Python process on some machine of the cluster. Whe
 starts, the client registers a :class:`JudgePlugin` (a Dask ``WorkerPlugin``): Dask calls its
 ``setup`` in every worker process that is there or joins later (a worker restarted after a crash
 too), and ``teardown`` when the run unregisters it or the worker closes. ``setup`` starts the same
-:class:`~grader.engine.Judge` a ``--jobs`` pool worker has: the sandbox zygote (a separate, clean
+:class:`~grader.grading.engine.Judge` a ``--jobs`` pool worker has: the sandbox zygote (a separate, clean
 interpreter that forks one sandboxed child per submission) and the reference solutions. So the
 worker process itself never runs student code, exactly as a pool worker does not.
 
@@ -19,7 +19,7 @@ The submission arrives as data (the sources the client read); the worker needs n
 class folder or the output folder, and writes nothing of the run: the client writes the files,
 the store and the gradebook. A worker that grades a different assignment (another embedlab
 version, other cases, solutions, quizzes or limits) answers ``{"kind": "refused", ...}`` with
-its :func:`~grader.engine.fingerprint_parts` instead of grading, and the client stops the run.
+its :func:`~grader.grading.engine.fingerprint_parts` instead of grading, and the client stops the run.
 
 This module is imported by Dask worker processes (by reference, when a task or the plugin is
 unpickled there): it must stay importable without anything of the client's side.
@@ -34,8 +34,8 @@ from pathlib import Path
 
 from distributed import WorkerPlugin, get_worker
 
-from ..engine import Judge, assignment_fingerprint, fingerprint_parts, grade_one, part_max_of, paths_to_hide
-from ..submission import Submission
+from ..grading.engine import Judge, assignment_fingerprint, fingerprint_parts, grade_one, part_max_of, paths_to_hide
+from ..grading.submission import Submission
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ def fingerprint_report(limits) -> dict[str, str]:
 
 
 class JudgePlugin(WorkerPlugin):
-    """Holds one warm :class:`~grader.engine.Judge` in a Dask worker process.
+    """Holds one warm :class:`~grader.grading.engine.Judge` in a Dask worker process.
 
     ``hide`` are the client's class and output folders: where they exist on the worker's machine
     (a ``LocalCluster``, a shared file system) student code must not see them; each worker adds
-    its own project folder, home and Python paths (:func:`~grader.engine.paths_to_hide`).
+    its own project folder, home and Python paths (:func:`~grader.grading.engine.paths_to_hide`).
     ``ignore_sigint`` is for workers of a cluster the client started itself: Ctrl-C at the
     terminal reaches them too, and only the client handles it (as in a ``--jobs`` pool). The
     zygote ignores SIGINT in every case: a Ctrl-C meant for a ``dask worker`` must stop the worker,
