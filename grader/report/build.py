@@ -201,27 +201,31 @@ def report_context(analysis: ClassAnalysis, folder: GradedFolder) -> dict:
 
 def feedback_context(line: GradebookLine, result: StudentResult, folder: GradedFolder) -> dict:
     """feedback.md's content for one student, lost points first."""
-    wrong = [t for t in result.tests if t.status != "passed" and t.outcome != "not_attempted"]
     groups: dict[str, list] = {}
-    for t in wrong:   # one cause (a file that did not load) fails many cases: say it once
-        groups.setdefault(t.output.strip(), []).append(t)
-    lost = sorted(((sum(t.max_score - t.score for t in tests), output, tests) for output, tests in groups.items()),
-                  key=lambda g: -g[0])
     not_attempted: dict[str, float] = {}
-    for t in result.tests:
-        if t.status != "passed" and t.outcome == "not_attempted":
-            key = t.name.split(":")[0]
-            not_attempted[key] = not_attempted.get(key, 0.0) + t.max_score - t.score
     parts: dict[str, list[float]] = {}
-    for t in result.tests:
-        parts.setdefault(t.part, [0.0, 0.0])
-        parts[t.part][0] += t.score
-        parts[t.part][1] += t.max_score
+    passed = 0
+    for t in result.tests:   # one pass: a class of 10,000 has 1.9 million tests
+        score, max_score = t["score"], t["max_score"]
+        totals = parts.get(t.get("part", ""))
+        if totals is None:
+            totals = parts[t.get("part", "")] = [0.0, 0.0]
+        totals[0] += score
+        totals[1] += max_score
+        if t["status"] == "passed":
+            passed += 1
+        elif t.get("outcome") == "not_attempted":
+            key = t["name"].split(":")[0]
+            not_attempted[key] = not_attempted.get(key, 0.0) + max_score - score
+        else:   # one cause (a file that did not load) fails many cases: say it once
+            groups.setdefault(t.get("output", "").strip(), []).append(t)
+    lost = sorted(((sum(t["max_score"] - t["score"] for t in tests), output, tests)
+                   for output, tests in groups.items()), key=lambda g: -g[0])
     return {
         "student": line.student, "line": line, "result": result, "lost": lost,
         "not_attempted": sorted(not_attempted.items(), key=lambda kv: -kv[1]),
         "parts": [(p, parts[p][0], parts[p][1]) for p in folder.parts if p in parts]
                  + [(p, v[0], v[1]) for p, v in parts.items() if p not in folder.parts],
-        "passed": sum(t.status == "passed" for t in result.tests), "total": len(result.tests),
+        "passed": passed, "total": len(result.tests),
         "version": __version__,
     }
