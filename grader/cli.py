@@ -16,12 +16,14 @@ from pathlib import Path
 from . import __version__
 from .errors import UsageError
 
-EPILOG = """\
+STUDENT_EPILOG = """\
 Students:    embedlab check            test your exercises/ against the public cases
              embedlab check --watch    re-check every time you save
              embedlab hint train_bpe   a hint for one function
              embedlab quiz --id ID     take the lesson's quizzes in the terminal
              embedlab submit --id ID   pack your files into ID.zip for upload
+"""
+EPILOG = STUDENT_EPILOG + """\
 Instructors: embedlab grade SUBMISSIONS --out DIR    grade a whole class
              embedlab validate                       check the assignment itself
              embedlab release DIR                    write the student handout
@@ -56,9 +58,39 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _warn_many_jobs(jobs: int | None, err) -> None:
+    """One line when ``--jobs`` asks for more processes than there are cores."""
+    cores = _cores()
+    if jobs is not None and jobs > cores:
+        err.print(f"[yellow]warning: --jobs {jobs} is more than the {cores} core{'s' if cores > 1 else ''} of this "
+                  f"machine: it will not be faster, and busy cores make time limits harder to meet "
+                  f"(the default is {cores})[/]", soft_wrap=True)
+
+
+#: the verbs that work in the student handout (no solutions/, no hidden cases); --help there lists only these
+STUDENT_VERBS = ("check", "hint", "quiz", "submit")
+
+
+def in_handout() -> bool:
+    """True when this embedlab is the student handout, not the instructor's checkout."""
+    from .paths import PROJECT_ROOT
+    return not (PROJECT_ROOT / "solutions" / "__init__.py").is_file()
+
+
+def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
+    """The whole command line; in the handout (``handout``, default: detected) only STUDENT_VERBS."""
+    handout = in_handout() if handout is None else handout
     parser = _Parser(prog="embedlab", description="Auto-graded exercises: text -> tokens -> embeddings -> retrieval.",
-                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                     epilog=STUDENT_EPILOG if handout else EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"embedlab {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
 
@@ -91,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help=f"submissions graded in parallel on this machine (default: the number of cores, "
-                        f"{os.cpu_count() or 1})")
+                        f"{_cores()})")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on a running Dask cluster, e.g. tcp://HOST:8786 (its workers need this "
@@ -130,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("release", help="write the student handout (instructors)",
                          description="Write the handout to DIR: stubs, public cases, quizzes with unreadable "
                                      "keys and a student README; no solutions, hidden cases or plain keys.")
-    p.add_argument("dir", type=Path)
+    p.add_argument("dir", type=Path, help="where the handout goes: a new or empty folder")
 
     verbs.add_parser("validate", help="check the assignment itself (instructors)",
                      description="Solutions score full marks, untouched stubs score 0, every quiz loads with "
@@ -143,22 +175,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", type=Path, help="the folder with your exercise files (default: ./exercises)")
     p.add_argument("--out", type=Path, help="where to write ID.zip (default: the current folder)")
 
-    p = verbs.add_parser("export", help="export to nbgrader, Gradescope or an LMS (instructors)")
+    p = verbs.add_parser("export", help="export to nbgrader, Gradescope or an LMS (instructors)",
+                         description="Write the assignment for nbgrader or Gradescope, or a gradebook for an LMS.")
     exports = p.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
-    e = exports.add_parser("nbgrader", help="write an nbgrader course folder")
-    e.add_argument("course_dir", type=Path)
-    e.add_argument("--layout", choices=["per-module", "single"], default="per-module")
-    e = exports.add_parser("gradescope", help="write a Gradescope autograder zip")
-    e.add_argument("zip", type=Path)
+    e = exports.add_parser("nbgrader", help="write an nbgrader course folder",
+                           description="Write an nbgrader course: source/embedlab/ with the notebooks (solutions "
+                                       "and hidden tests inside), nbgrader_config.py and a README. An existing "
+                                       "course is left alone unless --force is given.")
+    e.add_argument("course_dir", type=Path, metavar="COURSE_DIR",
+                   help="the course folder to write (new or empty; an earlier export needs --force)")
+    e.add_argument("--layout", choices=["per-module", "single"], default="per-module",
+                   help="one notebook per module (per-module, the default) or all five in one (single)")
+    e.add_argument("--force", action="store_true",
+                   help="replace what an earlier export wrote there, nbgrader_config.py included (edits to it "
+                        "are lost)")
+    e = exports.add_parser("gradescope", help="write a Gradescope autograder zip",
+                           description="Write the zip to upload as a Gradescope programming assignment's "
+                                       "autograder (setup.sh, run_autograder, embedlab with its hidden cases).")
+    e.add_argument("zip", type=Path, metavar="ZIP", help="the autograder zip to write, e.g. autograder.zip")
     e.add_argument("--course", type=Path, metavar="FILE",
                    help="bundle this course file: Gradescope then shows its visibility and late policy")
-    e = exports.add_parser("lms", help="convert a gradebook.csv to an LMS import layout")
-    e.add_argument("gradebook", type=Path)
-    e.add_argument("--format", choices=["canvas", "moodle", "csv"], required=True)
-    e.add_argument("--out", type=Path, required=True)
+    e = exports.add_parser("lms", help="convert a gradebook.csv to an LMS import layout",
+                           description="Convert the gradebook.csv that 'embedlab grade' wrote into the CSV an "
+                                       "LMS gradebook import reads (see docs/lms-export.md).")
+    e.add_argument("gradebook", type=Path, metavar="GRADEBOOK", help="the gradebook.csv written by 'embedlab grade'")
+    e.add_argument("--format", choices=["canvas", "moodle", "csv"], required=True,
+                   help="the layout: canvas, moodle, or csv (the gradebook as it is)")
+    e.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="the CSV file to write (not a folder), e.g. canvas.csv")
 
     p = verbs.add_parser("generate", help="regenerate exercises/ from solutions/ (maintainers)")
     p.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    if handout:
+        _keep_verbs(verbs, STUDENT_VERBS)
     return parser
 
 
@@ -214,6 +263,23 @@ def _report_after_grading(out: Path) -> None:
                              f"'embedlab report {out}'", soft_wrap=True, markup=False)
 
 
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The verbs of ``parser`` (or the targets of ``embedlab export``), by name."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:  # argparse keeps no public list of its sub-parsers
+        if isinstance(action, argparse._SubParsersAction):
+            found.update(action.choices)
+    return found
+
+
+def _keep_verbs(verbs, keep: tuple[str, ...]) -> None:
+    """Drop every verb but ``keep`` from the parser and its --help (whoever added them)."""
+    for name in [n for n in verbs.choices if n not in keep]:
+        del verbs.choices[name]
+    # argparse lists the verbs in --help from this private list; it has had this name since 3.2
+    verbs._choices_actions = [a for a in verbs._choices_actions if a.dest in keep]
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -244,7 +310,7 @@ def _add_similarity(verbs) -> None:
     p.add_argument("--min-tokens", type=_positive_int, default=MIN_TOKENS, metavar="N",
                    help="functions and overlaps smaller than N filtered characters (about N/15 lines) never "
                         f"count on their own (default {MIN_TOKENS})")
-    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+    p.add_argument("--jobs", type=_positive_int, default=_cores(),
                    help="processes for reading and comparing (default: the number of cores, %(default)s)")
     p.add_argument("--max-pages", type=int, default=MAX_PAGES, metavar="N",
                    help=f"pairs shown side by side in similarity.html (default {MAX_PAGES}; the CSV has all)")
@@ -268,6 +334,7 @@ def cmd_similarity(args) -> int:
 
     console = _console()
     err = _console_err()
+    _warn_many_jobs(args.jobs, err)
     # no refresh thread: the comparing workers are forked, and a fork should not race a thread
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=err, transient=True, auto_refresh=False, disable=not err.is_terminal)
@@ -317,6 +384,20 @@ def _check_class_and_out(submissions: Path, out: Path, what: str) -> None:
         raise UsageError(f"{out}: exists and is not a folder")
     if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
         raise UsageError(f"{out}: {what} may not go inside the submissions folder")
+    from .submission import class_folder_problem, list_class
+
+    problem = class_folder_problem(submissions, list_class(submissions))
+    if problem:
+        raise UsageError(f"{submissions}: {problem}")
+    # checked before anything is graded: a read-only --out would otherwise fail at the first write
+    existing = out.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot write in {existing} (permission denied or a read-only disk); "
+                         "choose another folder")
 
 
 def cmd_grade(args) -> int:
@@ -349,6 +430,7 @@ def cmd_grade(args) -> int:
                     memory_bytes=args.memory_mb << 20)
     console = _console()
     err = _console_err()
+    _warn_many_jobs(args.jobs, err)
     if args.no_sandbox:
         err.print("[bold red]WARNING: --no-sandbox: student code runs without namespaces[/]")
 
@@ -366,7 +448,7 @@ def cmd_grade(args) -> int:
         if backend is not None:
             backend.status = lambda text: bar.update(task, description=escape(text))
             backend.warn = lambda text: err.print(f"[yellow]warning: {escape(text)}[/]", soft_wrap=True)
-        summary = grade_class(args.submissions, args.out, jobs=args.jobs or os.cpu_count() or 1, limits=limits,
+        summary = grade_class(args.submissions, args.out, jobs=args.jobs or _cores(), limits=limits,
                               force=args.force, sandbox=not args.no_sandbox, progress=progress, course=run,
                               only=args.only, prune=args.prune, backend=backend)
     if args.format != "csv":
@@ -380,12 +462,18 @@ def cmd_grade(args) -> int:
         err.print(f"[yellow]warning: no submissions found in {args.submissions} (one folder or .zip per "
                   "student, named by student ID)[/]", soft_wrap=True)
     console.print(
-        f"graded {summary.graded}, reused {summary.reused} unchanged, {summary.errors} not gradable, "
-        f"{len(summary.skipped)} entries skipped; mean score {summary.mean_percent:.1f}%; "
+        f"graded {summary.graded}, reused {summary.reused} unchanged, {len(summary.flagged)} with status error, "
+        f"{len(summary.problems)} {'entry' if len(summary.problems) == 1 else 'entries'} skipped; mean score {summary.mean_percent:.1f}%; "
         f"{summary.seconds:.1f} s{' ' + summary.workers_note if summary.workers_note else ''} -> "
-        f"{args.out / 'gradebook.csv'}", soft_wrap=True)
-    for name, reason in summary.skipped:
-        console.print(f"  skipped {name}: {reason}", soft_wrap=True)
+        f"{args.out / 'gradebook.csv'}", soft_wrap=True, markup=False)
+    for name, reason in summary.problems:  # ordinary clutter (.DS_Store, README.txt) only in skipped.csv
+        console.print(f"  skipped {name}: {reason}", soft_wrap=True, markup=False)
+    shown = 10
+    for student, status in summary.flagged[:shown]:  # IDs and reasons come from submissions: no markup
+        console.print(f"  {student}: {status}", soft_wrap=True, markup=False)
+    if len(summary.flagged) > shown:
+        console.print(f"  ... and {len(summary.flagged) - shown} more with status error (see gradebook.csv)",
+                      soft_wrap=True, markup=False)
     for line in summary.warnings:
         err.print(f"[yellow]warning: {escape(line)}[/]", soft_wrap=True)
     if run.course is not None and run.course.source != "<no course file>":
@@ -485,9 +573,23 @@ def dispatch(args) -> int:
     return 2
 
 
+#: what Ctrl-C leaves behind, for the verbs where it is worth saying (others: just "interrupted")
+INTERRUPTED = {
+    "grade": "interrupted; everything already graded is kept — run the same command to go on",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    verb = None
     try:
+        words = sys.argv[1:] if argv is None else argv
+        first = next((w for w in words if not w.startswith("-")), None)
+        if first is not None and first not in STUDENT_VERBS and in_handout() \
+                and first in subcommands(build_parser(handout=False)):
+            raise UsageError(f"{first} is an instructor command, not part of the student handout "
+                             f"(here: {', '.join(STUDENT_VERBS)}; see 'embedlab --help')")
         args = build_parser().parse_args(argv)
+        verb = args.verb
         return dispatch(args)
     except UsageError as exc:
         print(f"embedlab: {exc}", file=sys.stderr)
@@ -497,8 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"embedlab: {where}{': ' if where else ''}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("embedlab: interrupted; everything already graded is kept — run the same command to go on",
-              file=sys.stderr)
+        print(f"embedlab: {INTERRUPTED.get(verb, 'interrupted')}", file=sys.stderr)
         return 130
 
 

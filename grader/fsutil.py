@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import tempfile
@@ -23,8 +24,13 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, durable: bool = True) -> None:
     """:func:`atomic_write_bytes` for data made piece by piece (a file too large to hold twice)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():  # else the rename fails naming the temporary file, which the user never asked for
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _about(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
@@ -33,12 +39,19 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, durable: bool = 
             if durable:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise _about(exc, path) from None
         raise
+
+
+def _about(exc: OSError, path: Path) -> OSError:
+    """The same error, naming the file that was to be written rather than its temporary twin."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:

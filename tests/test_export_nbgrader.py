@@ -185,12 +185,12 @@ def test_a_folder_in_the_way_is_refused(tmp_path):
     assert main(["export", "nbgrader", str(tmp_path)]) == 2
 
 
-def test_re_export_replaces_its_own_files_and_the_other_layout(single_course):
+def test_re_export_with_force_replaces_its_own_files_and_the_other_layout(single_course):
     course, _ = single_course
-    nbexport.export_course(course, layout="per-module")
+    nbexport.export_course(course, layout="per-module", force=True)
     names = sorted(p.name for p in (course / "source" / nbexport.ASSIGNMENT).glob("*.ipynb"))
     assert names == sorted(f"{m}.ipynb" for m in MODULES)
-    nbexport.export_course(course, layout="single")
+    nbexport.export_course(course, layout="single", force=True)
 
 
 # --- the test code judges like the cases ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``embedlab export``: the assignment and its grades in the formats of other tools.
 
-* ``nbgrader COURSE_DIR [--layout per-module|single]`` — an nbgrader course (``nbgrader.py``)
+* ``nbgrader COURSE_DIR [--layout per-module|single] [--force]`` — an nbgrader course (``nbgrader.py``)
 * ``gradescope OUT.zip``                               — a Gradescope autograder (``gradescope.py``)
 * ``lms GRADEBOOK --format canvas|moodle|csv --out FILE`` — a gradebook for an LMS (``lms.py``)
 
@@ -31,7 +31,7 @@ def run(args, *, console) -> int:
         require_instructor_tree()
     if args.target == "nbgrader":
         from .nbgrader import export_course
-        report = export_course(Path(args.course_dir), layout=args.layout)
+        report = export_course(Path(args.course_dir), layout=args.layout, force=args.force)
         console.print(report.summary())
         return 0
     if args.target == "gradescope":

@@ -64,6 +64,9 @@ def export_gradebook(src_csv: Path, target: Path, fmt: str) -> Path:
         raise UsageError(f"unknown gradebook format {fmt!r} (choose one of {', '.join(FORMATS)})")
     if not src_csv.is_file():
         raise UsageError(f"{src_csv}: no such gradebook (embedlab grade writes DIR/gradebook.csv)")
+    if target.is_dir():
+        raise UsageError(f"--out {target}: is a folder; give the file to write, e.g. "
+                         f"{target / f'gradebook-{fmt}.csv'}")
     if target.resolve() == src_csv.resolve():
         raise UsageError(f"{target}: would overwrite the gradebook it is made from; choose another --out")
     try:

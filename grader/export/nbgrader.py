@@ -320,10 +320,13 @@ class CourseReport:
         return "\n".join(lines)
 
 
-def export_course(course_dir: Path, *, layout: str = "per-module") -> CourseReport:
+def export_course(course_dir: Path, *, layout: str = "per-module", force: bool = False) -> CourseReport:
     """Write the nbgrader course to ``course_dir`` (see the module docstring); returns a report.
 
-    Files a previous export wrote are replaced; anything else in the way is a :class:`UsageError`.
+    Like ``nbgrader quickstart``, an existing course is refused unless ``force``: its
+    ``nbgrader_config.py`` may hold the instructor's edits. With ``force`` the files a previous
+    export wrote, and ``nbgrader_config.py`` whoever wrote it, are replaced; any other file in
+    ``source/`` is still a :class:`UsageError` (it is never deleted).
     """
     if layout not in LAYOUTS:
         raise UsageError(f"unknown layout {layout!r} (per-module or single)")
@@ -332,7 +335,13 @@ def export_course(course_dir: Path, *, layout: str = "per-module") -> CourseRepo
         raise UsageError(f"{course_dir}: exists and is not a folder")
     source_dir = course_dir / "source" / ASSIGNMENT
     config = course_dir / "nbgrader_config.py"
-    _check_overwritable(config, source_dir)
+    if not force:
+        existing = [p for p in (config, source_dir) if p.exists()]
+        if existing:
+            raise UsageError(f"{course_dir}: already holds an nbgrader course ({', '.join(p.name for p in existing)}); "
+                             "add --force to replace embedlab's files there (nbgrader_config.py too: edits to it "
+                             "are lost), or export into a new folder")
+    _check_overwritable(config, source_dir, force=force)
 
     modules = {m: split_module(m, (PROJECT_ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8"))
                for m in EXERCISE_MODULES}
@@ -431,8 +440,8 @@ def _generated_notebook(path: Path) -> bool:
         return False
 
 
-def _check_overwritable(config: Path, source_dir: Path) -> None:
-    if config.exists():
+def _check_overwritable(config: Path, source_dir: Path, *, force: bool = False) -> None:
+    if config.exists() and not force:
         first = config.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
         if not first or not first[0].startswith(GENERATED):
             raise UsageError(f"{config}: exists and was not written by embedlab; export into a new folder")

@@ -193,6 +193,8 @@ class Judge:
         quiz_tests = self.quiz_tests(sub)  # may add notes about answers.yaml
         result = SubmissionResult(student=sub.student, notes=list(sub.notes), files_hash=sub.files_hash,
                                   sandboxed=self.zygote.sandboxed)
+        if self.quizzes and sub.answers_problem:  # graded, but flagged in the gradebook's status
+            result.problems.append(sub.answers_problem)
         if sub.error:
             result.error = sub.error
             result.tests = [self._zero(spec, "not graded: " + sub.error) for spec in self.cases]
@@ -266,6 +268,7 @@ class Judge:
                 answers = parse_answers(sub.answers, source="answers.yaml")
             except AnswersFormatError as exc:
                 sub.notes.append(f"{exc}: quiz questions score 0")
+                sub.answers_problem = f"answers.yaml unreadable: {exc}"
         tests = []
         for quiz in self.quizzes:
             scored = score_answers(quiz, answers, student_id=sub.student)
@@ -397,6 +400,13 @@ class Summary:
     removed: list[str] = field(default_factory=list)    # stored, but gone from the class folder
     rewritten: int = 0                                   # files rewritten for a changed course policy
     workers_note: str = ""      # what the backend adds to the summary line ("on 2 Dask workers")
+    flagged: list[tuple[str, str]] = field(default_factory=list)   # (student, status) not "ok"
+    clutter: set[str] = field(default_factory=set)       # skipped names that are ordinary clutter
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Skipped entries worth showing: the class folder's clutter is only in skipped.csv."""
+        return [(name, reason) for name, reason in self.skipped if name not in self.clutter]
 
 
 def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool = False,
@@ -421,7 +431,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     quizzes = load_quizzes_or_none()
     check_before_writing(run, out / STORE_NAME, listing.entries, quizzes, only)  # nothing written if wrong
     out.mkdir(parents=True, exist_ok=True)
-    summary = Summary(skipped=listing.skipped)
+    summary = Summary(skipped=listing.skipped, clutter=set(listing.clutter))
     fingerprint = assignment_fingerprint(limits)
     quiz_ids = [q.id for q in quizzes]
 
@@ -481,6 +491,7 @@ def grade_class(submissions: Path, out: Path, *, jobs: int, limits, force: bool 
     present = [r for r in finals if r.student not in gone]
     summary.errors = sum(1 for r in present if r.error)
     scored = [r.score / r.max_score for r in present if r.max_score]
+    summary.flagged = sorted((r.student, r.status) for r in present if r.status != "ok")
     summary.mean_percent = 100.0 * sum(scored) / len(scored) if scored else 0.0
     summary.seconds = time.monotonic() - started
     if not summary.sandboxed and not summary.why_unsandboxed:

@@ -40,6 +40,7 @@ class SubmissionResult:
     tests: list[TestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)      # submission-level messages (SPEC: output)
     error: str | None = None                             # refused / could not be graded
+    problems: list[str] = field(default_factory=list)   # graded, but flagged in the status column
     execution_time: float = 0.0
     sandboxed: bool = True
     files_hash: str = ""
@@ -54,7 +55,8 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        return f"error: {self.error}" if self.error else "ok"
+        reasons = ([self.error] if self.error else []) + self.problems
+        return f"error: {'; '.join(reasons)}" if reasons else "ok"
 
     def part_scores(self) -> dict[str, float]:
         parts: dict[str, float] = {}
@@ -72,7 +74,8 @@ class SubmissionResult:
     # --- persistence -------------------------------------------------------------------------
     def to_json(self) -> str:
         # every field is plain data: a shallow dict per test (dataclasses.asdict deep-copies, slowly)
-        data = dict(vars(self), tests=[vars(t) for t in self.tests], notes=list(self.notes))
+        data = dict(vars(self), tests=[vars(t) for t in self.tests], notes=list(self.notes),
+                    problems=list(self.problems))
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -83,7 +86,8 @@ class SubmissionResult:
 
     # --- Gradescope's results.json -----------------------------------------------------------
     def gradescope(self) -> dict:
-        output = "\n".join(([f"Not graded: {self.error}"] if self.error else []) + self.notes)
+        output = "\n".join(([f"Not graded: {self.error}"] if self.error else [])
+                           + [f"Problem: {p}" for p in self.problems] + self.notes)
         if not self.sandboxed:
             output = ("WARNING: graded WITHOUT the sandbox (no namespaces on this machine).\n" + output).strip()
         return {
@@ -109,6 +113,8 @@ class SubmissionResult:
         lines = [f"# embedlab feedback for {self.student}", ""]
         if self.error:
             lines += [f"**Not graded:** {self.error}", ""]
+        for problem in self.problems:
+            lines += [f"**Problem:** {problem}", ""]
         lines += score_lines if score_lines is not None else [f"**Score: {_num(self.score)} / {_num(self.max_score)}**", ""]
         parts = self.part_scores()
         lines += ["| part | score | out of |", "|---|---:|---:|"]

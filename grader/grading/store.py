@@ -12,6 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from .errors import UsageError
 from .results import SubmissionResult
 
 SCHEMA = """
@@ -30,14 +31,40 @@ CREATE TABLE IF NOT EXISTS views (
 """
 
 
+#: the tables (and columns of ``results``) of embedlab's store; a file with others is someone else's
+TABLES = {"results", "views"}
+RESULT_COLUMNS = ["student", "key", "result", "graded_at"]
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.db.commit()
+        try:
+            self.db = sqlite3.connect(path)
+        except sqlite3.Error as exc:
+            raise self._refuse(path, f"cannot open the gradebook store ({exc})") from None
+        try:
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = [r[1] for r in self.db.execute("PRAGMA table_info(results)")]
+            if tables - TABLES or (columns and columns != RESULT_COLUMNS):
+                # another tool's database: never change it
+                raise self._refuse(path, "not embedlab's gradebook store (it has the tables "
+                                         f"{', '.join(sorted(tables))}; nbgrader's has the same name)")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self.db.commit()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise self._refuse(path, f"not a usable gradebook store ({exc})") from None
+        except UsageError:
+            self.db.close()
+            raise
+
+    @staticmethod
+    def _refuse(path: Path, why: str) -> UsageError:
+        return UsageError(f"{path}: {why} — move it away (everything is then graded afresh) or choose "
+                          "another --out")
 
     def get(self, student: str, key: str) -> SubmissionResult | None:
         row = self.db.execute("SELECT result FROM results WHERE student = ? AND key = ?",

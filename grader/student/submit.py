@@ -30,6 +30,20 @@ def check_student_id(student_id: str) -> str:
     return student_id
 
 
+def check_out_folder(out_dir: Path, flag: str) -> None:
+    """The folder the zip goes to must exist and be writable: nothing is created on a typo."""
+    import os
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{flag} {out_dir}: exists and is not a folder")
+    if not out_dir.is_dir():
+        raise UsageError(f"{flag} {out_dir}: no such folder (create it first, or leave out {flag} to write "
+                         "the zip in the current folder)")
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {out_dir}: cannot write there (permission denied or a read-only disk); "
+                         "choose another folder")
+
+
 def find_answers(folder: Path) -> Path | None:
     """``answers.yaml`` in the exercise folder, else in the current folder, else beside the folder."""
     for place in (folder, Path("."), folder.absolute().parent):
@@ -88,8 +102,7 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
     student_id = check_student_id(student_id)
     folder = resolve_folder(path)
     out_dir = Path(out) if out is not None else Path.cwd()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a folder")
+    check_out_folder(out_dir, "--out")
     answers = find_answers(folder)
     data, names = pack(folder, answers)   # refuse before the check if a file is missing
 
