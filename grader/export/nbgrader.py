@@ -338,7 +338,7 @@ def export_course(course_dir: Path, *, layout: str = "per-module", force: bool =
     if not force:
         existing = [p for p in (config, source_dir) if p.exists()]
         if existing:
-            raise UsageError(f"{course_dir}: already holds an nbgrader course ({', '.join(p.name for p in existing)}); "
+            raise UsageError(f"{course_dir}: already holds an nbgrader course ({', '.join(p.relative_to(course_dir).as_posix() for p in existing)}); "
                              "add --force to replace embedlab's files there (nbgrader_config.py too: edits to it "
                              "are lost), or export into a new folder")
     _check_overwritable(config, source_dir, force=force)

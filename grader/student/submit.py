@@ -30,18 +30,24 @@ def check_student_id(student_id: str) -> str:
     return student_id
 
 
-def check_out_folder(out_dir: Path, flag: str) -> None:
-    """The folder the zip goes to must exist and be writable: nothing is created on a typo."""
+def check_out_folder(out_dir: Path, flag: str) -> bool:
+    """The folder the zip goes to: it must be writable, and a path is never made up on a typo.
+
+    A missing folder whose parent exists will be created (like ``mkdir``, not ``mkdir -p``): the
+    return value says so, for the caller to tell the student. A deeper missing path is refused.
+    """
     import os
 
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{flag} {out_dir}: exists and is not a folder")
-    if not out_dir.is_dir():
-        raise UsageError(f"{flag} {out_dir}: no such folder (create it first, or leave out {flag} to write "
-                         "the zip in the current folder)")
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {out_dir}: cannot write there (permission denied or a read-only disk); "
+    target = out_dir if out_dir.is_dir() else out_dir.absolute().parent
+    if not target.is_dir():
+        raise UsageError(f"{flag} {out_dir}: no such folder, and neither is {target} (create it first, or "
+                         f"leave out {flag} to write the zip in the current folder)")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {out_dir}: cannot write in {target} (permission denied or a read-only disk); "
                          "choose another folder")
+    return not out_dir.is_dir()
 
 
 def find_answers(folder: Path) -> Path | None:
@@ -102,7 +108,7 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
     student_id = check_student_id(student_id)
     folder = resolve_folder(path)
     out_dir = Path(out) if out is not None else Path.cwd()
-    check_out_folder(out_dir, "--out")
+    create = check_out_folder(out_dir, "--out")
     answers = find_answers(folder)
     data, names = pack(folder, answers)   # refuse before the check if a file is missing
 
@@ -111,6 +117,9 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
     render(report, console, brief=True)
 
     target = out_dir / f"{student_id}.zip"
+    if create:
+        out_dir.mkdir()
+        console.print(Text(f"created the folder {out_dir}", style="dim"))
     atomic_write_bytes(target, data)
     console.print(Text(f"wrote {target} ({', '.join(names)})", style="bold green"))
     if answers is None:
