@@ -78,6 +78,25 @@ def test_the_handout_holds_what_a_student_needs_and_nothing_else(handout: Path) 
     assert sorted(p.name for p in (handout / "quizzes").iterdir()) == quizzes
 
 
+def test_the_handouts_help_lists_only_what_works_there(handout: Path) -> None:
+    """The handout's own ``embedlab --help`` (its grader/, run from its folder) shows the student
+    verbs only, and an instructor verb is one line saying so, not an "invalid choice"."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=handout, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "COLUMNS": "120"})
+
+    shown = run("--help")
+    assert shown.returncode == 0, shown.stderr
+    listed = {line.split()[0] for line in shown.stdout.split("options:")[0].splitlines()
+              if line.startswith("    ") and line.split()}
+    assert listed == {"check", "hint", "quiz", "submit"}, shown.stdout
+    assert "Instructors" not in shown.stdout
+    for verb in ("grade", "release", "export", "validate"):
+        refused = run(verb, "--help")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert refused.stderr.splitlines() == [refused.stderr.strip()] and "instructor command" in refused.stderr
+
+
 def test_no_solution_body_leaks(handout: Path) -> None:
     texts = {rel: "\n".join(lines_of(t)) for rel, t in handout_texts(handout).items()}
     blocks = 0
