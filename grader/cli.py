@@ -458,12 +458,10 @@ def cmd_grade(args) -> int:
     if not summary.sandboxed:
         err.print(f"[bold red]WARNING: graded WITHOUT the sandbox: {summary.why_unsandboxed}. Student code could "
                   "see and change files this user can.[/]")
-    if summary.students == 0:
-        err.print(f"[yellow]warning: no submissions found in {args.submissions} (one folder or .zip per "
-                  "student, named by student ID)[/]", soft_wrap=True)
+    skipped = len(summary.problems)
     console.print(
         f"graded {summary.graded}, reused {summary.reused} unchanged, {len(summary.flagged)} with status error, "
-        f"{len(summary.problems)} {'entry' if len(summary.problems) == 1 else 'entries'} skipped; mean score {summary.mean_percent:.1f}%; "
+        f"{skipped} {'entry' if skipped == 1 else 'entries'} skipped; mean score {summary.mean_percent:.1f}%; "
         f"{summary.seconds:.1f} s{' ' + summary.workers_note if summary.workers_note else ''} -> "
         f"{args.out / 'gradebook.csv'}", soft_wrap=True, markup=False)
     for name, reason in summary.problems:  # ordinary clutter (.DS_Store, README.txt) only in skipped.csv
