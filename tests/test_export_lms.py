@@ -121,8 +121,10 @@ def test_results_json_of_other_tools_are_ignored(graded, tmp_path):
 
 def test_grade_can_write_the_lms_layout_too(tmp_path):
     class_dir = tmp_path / "class"
-    (class_dir / "ann").mkdir(parents=True)   # an empty hand-in: graded, scores 0
+    (class_dir / "ann").mkdir(parents=True)   # an empty hand-in: a row, status "error: no exercise files found"
     out = tmp_path / "out"
     assert main(["grade", str(class_dir), "--out", str(out), "--jobs", "1", "--format", "moodle"]) == 0
     rows = read(out / "gradebook-moodle.csv")
     assert rows[0][0] == "ID number" and rows[1][0] == "ann"
+    book = read(out / "gradebook.csv")
+    assert book[1][book[0].index("status")].startswith("error: no exercise files found")

@@ -162,7 +162,7 @@ def report_context(analysis: ClassAnalysis, folder: GradedFolder) -> dict:
     modules = module_parts(folder)
     module_percents = [np.array([100 * line.parts.get(m, 0.0) / analysis.part_max[m] if analysis.part_max.get(m)
                                  else 0.0 for line in gradable]) for m in modules]
-    figures = {}
+    figures = dict.fromkeys(("scores", "modules", "concepts"))  # the template asks for each, even in a class of errors
     if gradable:
         figures["scores"] = Markup(plots.score_histogram(percents))
         if modules:
