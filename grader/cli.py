@@ -179,7 +179,7 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
                          description="Write the assignment for nbgrader or Gradescope, or a gradebook for an LMS.")
     exports = p.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
     e = exports.add_parser("nbgrader", help="write an nbgrader course folder",
-                           description="Write an nbgrader course: source/embedlab/ with the notebooks (solutions "
+                           description="Write an nbgrader course: source/embeddings/ with the notebooks (solutions "
                                        "and hidden tests inside), nbgrader_config.py and a README. An existing "
                                        "course is left alone unless --force is given.")
     e.add_argument("course_dir", type=Path, metavar="COURSE_DIR",
