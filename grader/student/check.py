@@ -340,13 +340,13 @@ class Checker:
 
     def read(self):
         """The student's files as a Submission, plus one line per file problem."""
-        from ..grading.submission import read_submission
+        from ..grading.submission import NO_EXERCISE_FILES, read_submission
 
         shown = self.folder.as_posix().rstrip("/")
         if not self.folder.is_dir():
             raise UsageError(f"{shown}: no such folder")
         sub = read_submission(YOU, [self.folder])
-        if sub.error:
+        if sub.error and not sub.error.startswith(NO_EXERCISE_FILES):  # that one: the line below, for a student
             raise UsageError(f"{shown}: {sub.error}")
         if not sub.modules:
             raise UsageError(f"{shown}: none of {', '.join(m + '.py' for m in EXERCISE_MODULES)} is here — "
