@@ -384,7 +384,7 @@ def _check_class_and_out(submissions: Path, out: Path, what: str) -> None:
         raise UsageError(f"{out}: exists and is not a folder")
     if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
         raise UsageError(f"{out}: {what} may not go inside the submissions folder")
-    from .submission import class_folder_problem, list_class
+    from .grading.submission import class_folder_problem, list_class
 
     problem = class_folder_problem(submissions, list_class(submissions))
     if problem:

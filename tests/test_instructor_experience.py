@@ -26,7 +26,7 @@ import pytest
 from grader.cli import STUDENT_VERBS, build_parser, subcommands
 from grader.fsutil import atomic_write_text
 from grader.paths import EXERCISE_MODULES, PROJECT_ROOT
-from grader.submission import NO_EXERCISE_FILES, is_clutter, list_class, read_submission
+from grader.grading.submission import NO_EXERCISE_FILES, is_clutter, list_class, read_submission
 from workflow_helpers import EMBEDLAB, copy_modules, embedlab, student_env
 
 SOLUTIONS = {m: (PROJECT_ROOT / "solutions" / f"{m}.py").read_text(encoding="utf-8") for m in EXERCISE_MODULES}

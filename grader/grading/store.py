@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 from .results import SubmissionResult
 
 SCHEMA = """
