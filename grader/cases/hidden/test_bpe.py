@@ -149,3 +149,28 @@ def test_encode_trivial(student, ref):
 def test_encode_bad_args(student, ref):
     expect_raises(TypeError, student.bpe.encode, 42, [])
     expect_raises(TypeError, student.bpe.encode, "ab", "ab")
+
+
+# --- every Raises line of the docstrings is graded (issue 10) ----------------------------------
+@case("encode", "a merge with an empty symbol is a ValueError", hidden=True, concept="input validation",
+      hint="Check merges with _check_merges before encoding: every merge is two non-empty symbols.")
+def test_encode_bad_merge_value(student, ref):
+    expect_raises(ValueError, student.bpe.encode, "ab", [("a", "")])
+    expect_raises(ValueError, student.bpe.encode, "ab", [("", "b")])
+
+
+# --- cases that kill the survivors of the automated mutation analysis (issue 10) ---------------
+@case("merge_pair", "counts of words that become equal are added, whatever the counts", hidden=True,
+      concept=MERGE, hint="Two words that become the same tuple are one word: add their counts with +.")
+def test_merge_pair_adds_counts(student, ref):
+    # 3 + 1 and 6 + 6: a bitwise | or ^ in place of + gives 3 and 6 (or 2 and 0)
+    words = {("a", "b"): 3, ("ab",): 1, ("x", "a", "b"): 6, ("x", "ab"): 6}
+    expect_equal(student.bpe.merge_pair(words, ("a", "b")), ref.bpe.merge_pair(words, ("a", "b")))
+
+
+@case("merge_pair", "a word of 300 symbols", hidden=True, concept=MERGE,
+      hint="Compare positions with < and ==, never with `is`: large ints are distinct objects.")
+def test_merge_pair_long_word(student, ref):
+    words = {("a", "b") * 150: 1, ("b",) * 299: 2}
+    expect_equal(student.bpe.merge_pair(words, ("a", "b")), ref.bpe.merge_pair(words, ("a", "b")))
+    expect_equal(student.bpe.merge_pair(words, ("b", "b")), ref.bpe.merge_pair(words, ("b", "b")))

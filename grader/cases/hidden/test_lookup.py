@@ -92,7 +92,8 @@ def test_one_hot_bad_ids(student, ref):
 def test_one_hot_range(student, ref):
     expect_raises(IndexError, student.lookup.one_hot, np.array([0, -3]), 5)
     expect_raises(IndexError, student.lookup.one_hot, [9], 5)
-    expect_raises(ValueError, student.lookup.one_hot, [0], 0)
+    # no IDs, so only "vocab_size below 1" applies (ID 0 with vocab_size 0 would also be out of range)
+    expect_raises(ValueError, student.lookup.one_hot, [], 0)
 
 
 # --- embedding_lookup --------------------------------------------------------------------------
@@ -164,3 +165,41 @@ def test_init_embeddings_shape(student, ref):
 def test_init_embeddings_bad(student, ref):
     expect_raises(ValueError, student.lookup.init_embeddings, 0, 4)
     expect_raises(ValueError, student.lookup.init_embeddings, 3, -1)
+
+
+# --- every Raises line of the docstrings is graded (issue 10) ----------------------------------
+@case("tokens_to_ids", "tokens that are not a list, or a vocab that is not a dict, are a TypeError", hidden=True,
+      concept=VALID, hint="tokens must be a list of str and vocab a dict: check both before the lookup.")
+def test_tokens_to_ids_types(student, ref):
+    expect_raises(TypeError, student.lookup.tokens_to_ids, ["a", 3], {"<unk>": 0, "a": 1})
+    expect_raises(TypeError, student.lookup.tokens_to_ids, ["a"], [("<unk>", 0), ("a", 1)])
+
+
+@case("init_embeddings", "a seed or size that is not an int, or a scale that is not a number, is a TypeError",
+      hidden=True, concept=VALID, hint="Check the types of vocab_size, dim, seed and scale (a bool is not an int).")
+def test_init_embeddings_types(student, ref):
+    expect_raises(TypeError, student.lookup.init_embeddings, 3, 2, 1.5)
+    expect_raises(TypeError, student.lookup.init_embeddings, 3, 2, 0, "0.01")
+    expect_raises(TypeError, student.lookup.init_embeddings, 3.0, 2)
+
+
+# --- cases that kill the survivors of the automated mutation analysis (issue 10) ---------------
+@case("build_vocab", "an empty string in the alphabet is a ValueError", hidden=True, concept=VALID,
+      hint="Each alphabet entry must be exactly one character: not two, and not zero.")
+def test_build_vocab_empty_char(student, ref):
+    expect_raises(ValueError, student.lookup.build_vocab, [], ["a", ""])
+
+
+@case("embedding_lookup", "a 3-D E is a ValueError", hidden=True, concept=VALID,
+      hint="E must be exactly 2-D: check E.ndim != 2, not only < 2.")
+def test_embedding_lookup_3d(student, ref):
+    expect_raises(ValueError, student.lookup.embedding_lookup, random_matrix(54, (3, 2, 2)), [0, 1])
+
+
+@case("init_embeddings", "scale 0 is allowed; an infinite scale, a bool seed or a bool scale is not", hidden=True,
+      concept=VALID, hint="scale must be finite and >= 0 (0 gives all zeros); a bool is neither an int nor a number.")
+def test_init_embeddings_edges(student, ref):
+    expect_equal(student.lookup.init_embeddings(2, 3, 0, 0.0), ref.lookup.init_embeddings(2, 3, 0, 0.0))
+    expect_raises(ValueError, student.lookup.init_embeddings, 2, 3, 0, float("inf"))
+    expect_raises(TypeError, student.lookup.init_embeddings, 2, 3, True)
+    expect_raises(TypeError, student.lookup.init_embeddings, 2, 3, 0, True)

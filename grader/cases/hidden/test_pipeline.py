@@ -78,3 +78,33 @@ def test_retrieve_ties(student, ref):
     documents = ["stocks rose", "the cat", "the cat", "stocks rose", "the cat the cat"]
     expect_equal(student.pipeline.retrieve("the cat", documents, merges, vocab, E, 5),
                  ref.pipeline.retrieve("the cat", documents, merges, vocab, E, 5))
+
+
+# --- every Raises line of the docstrings is graded (issue 10) ----------------------------------
+@case("embed_text", "a token ID that is not a row of E, an unknown token without <unk>, a 1-D E", hidden=True,
+      concept="input validation", hint="encode, tokens_to_ids and embedding_lookup already raise these: let "
+      "their errors through, also for a text whose tokens are all known.")
+def test_embed_text_errors(student, ref):
+    E = random_matrix(52, (3, 2))
+    expect_raises(IndexError, student.pipeline.embed_text, "a", [], {"<unk>": 0, "a": 5}, E)
+    expect_raises(KeyError, student.pipeline.embed_text, "ab", [], {"a": 0}, E)
+    expect_raises(ValueError, student.pipeline.embed_text, "a", [], {"<unk>": 0, "a": 1}, np.ones(3))
+
+
+@case("retrieve", "documents that are not a list of str, or a k that is not an int, are a TypeError; "
+      "k < 0 a ValueError", hidden=True, concept="input validation",
+      hint="Check documents (each one a str) and k before ranking; top_k checks k too.")
+def test_retrieve_errors(student, ref):
+    E = random_matrix(53, (3, 2))
+    vocab = {"<unk>": 0, "a": 1, "b": 2}
+    expect_raises(TypeError, student.pipeline.retrieve, "a", 5, [], vocab, E, 1)
+    expect_raises(TypeError, student.pipeline.retrieve, "a", ["a", 3], [], vocab, E, 1)
+    expect_raises(TypeError, student.pipeline.retrieve, "a", ["a", "b"], [], vocab, E, 1.5)
+    expect_raises(ValueError, student.pipeline.retrieve, "a", ["a", "b"], [], vocab, E, -1)
+
+
+@case("retrieve", "documents given as a dict are a TypeError", hidden=True, concept="input validation",
+      hint="documents must be a sequence (a list or tuple) of str; a dict is not one.")
+def test_retrieve_dict_documents(student, ref):
+    vocab = {"<unk>": 0, "a": 1, "b": 2}
+    expect_raises(TypeError, student.pipeline.retrieve, "a", {"a": 0, "b": 1}, [], vocab, random_matrix(61, (3, 2)), 1)

@@ -156,3 +156,43 @@ def test_analogy_random(student, ref):
     E[4] = 0.0
     expect_equal(student.similarity.analogy("w4", "w1", "w2", vocab, E, k=4),
                  ref.similarity.analogy("w4", "w1", "w2", vocab, E, k=4))
+
+
+# --- every Raises line of the docstrings is graded (issue 10) ----------------------------------
+@case("cosine_similarity", "vectors that do not hold real numbers are a TypeError", hidden=True, concept=VALID,
+      hint="The given _finite_array checks that a vector holds real numbers.")
+def test_cosine_similarity_types(student, ref):
+    expect_raises(TypeError, student.similarity.cosine_similarity, ["a", "b"], np.ones(2))
+
+
+@case("cosine_similarity_matrix", "matrices that do not hold real numbers are a TypeError", hidden=True,
+      concept=VALID, hint="The given _finite_array checks that a matrix holds real numbers.")
+def test_cosine_matrix_types(student, ref):
+    expect_raises(TypeError, student.similarity.cosine_similarity_matrix, np.ones((2, 2)), [["a", "b"]])
+
+
+@case("analogy", "the errors of its docstring: IndexError, TypeError, ValueError", hidden=True, concept=VALID,
+      hint="Check k, E, each word and its ID before any arithmetic; an ID must be a row of E.")
+def test_analogy_errors(student, ref):
+    E = random_matrix(51, (4, 3))
+    vocab = {"man": 0, "king": 1, "woman": 2, "queen": 3}
+    expect_raises(IndexError, student.similarity.analogy, "man", "king", "woman", {**vocab, "woman": 9}, E)
+    expect_raises(TypeError, student.similarity.analogy, "man", "king", 7, {**vocab, 7: 2}, E)
+    expect_raises(TypeError, student.similarity.analogy, "man", "king", "woman", {**vocab, "woman": 2.0}, E)
+    expect_raises(TypeError, student.similarity.analogy, "man", "king", "woman", vocab, E, 1.5)
+    expect_raises(ValueError, student.similarity.analogy, "man", "king", "woman", vocab, E, -1)
+    bad = E.copy()
+    bad[3, 0] = np.inf
+    expect_raises(ValueError, student.similarity.analogy, "man", "king", "woman", vocab, bad)
+
+
+# --- cases that kill the survivors of the automated mutation analysis (issue 10) ---------------
+@case("analogy", "a negative or bool ID is refused; c may be <unk> itself", hidden=True, concept=ANALOGY,
+      hint="An ID must be an int in 0..V-1 (E[-1] would silently wrap); <unk> is left out even when it is c.")
+def test_analogy_id_edges(student, ref):
+    E = random_matrix(60, (5, 3))
+    vocab = {"<unk>": 0, "man": 1, "king": 2, "woman": 3, "queen": 4}
+    expect_raises(IndexError, student.similarity.analogy, "man", "king", "woman", {**vocab, "woman": -1}, E)
+    expect_raises(TypeError, student.similarity.analogy, "man", "king", "woman", {**vocab, "woman": True}, E)
+    got = student.similarity.analogy("man", "king", "<unk>", vocab, E, k=3)
+    expect_equal(got, ref.similarity.analogy("man", "king", "<unk>", vocab, E, k=3))

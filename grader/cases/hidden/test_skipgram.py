@@ -245,3 +245,112 @@ def test_train_skipgram_bad(student, ref):
     expect_raises(IndexError, student.skipgram.train_skipgram, [0, 1, -1], 3, 2)
     expect_raises(IndexError, student.skipgram.train_skipgram, [3, 3], 3, 2)
     expect_raises(ValueError, student.skipgram.train_skipgram, [0, 1], 2, 0)
+
+
+# --- every Raises line of the docstrings is graded (issue 10) ----------------------------------
+@case("softmax", "scores that are not real numbers are a TypeError", hidden=True, concept=VALID,
+      hint="The given _float_array checks that x holds real numbers.")
+def test_softmax_not_numbers(student, ref):
+    expect_raises(TypeError, student.skipgram.softmax, ["a", "b"])
+
+
+@case("skipgram_loss_and_grads", "every ID argument is range-checked", hidden=True, concept=VALID,
+      hint="Both center and context must be in 0..V-1: a negative ID is out of range too.")
+def test_loss_and_grads_every_id(student, ref):
+    W_in, W_out = random_matrix(41, (3, 2)), random_matrix(42, (3, 2))
+    expect_raises(IndexError, student.skipgram.skipgram_loss_and_grads, W_in, W_out, -1, 0)
+    expect_raises(IndexError, student.skipgram.skipgram_loss_and_grads, W_in, W_out, 0, 3)
+
+
+@case("sgd_step", "every ID argument is range-checked, context included", hidden=True, concept=VALID,
+      hint="sgd_step accepts the same IDs as skipgram_loss_and_grads: center and context both in 0..V-1.")
+def test_sgd_step_every_id(student, ref):
+    W_in, W_out = random_matrix(43, (3, 2)), random_matrix(44, (3, 2))
+    expect_raises(IndexError, student.skipgram.sgd_step, W_in, W_out, 0, -1, 0.1)
+    expect_raises(IndexError, student.skipgram.sgd_step, W_in, W_out, 0, 3, 0.1)
+    expect_raises(IndexError, student.skipgram.sgd_step, W_in, W_out, 3, 0, 0.1)
+
+
+@case("sgd_step", "matrices that cannot be updated in place, or an lr that is not a number, are a TypeError",
+      hidden=True, concept=VALID, hint="W_in and W_out must be float arrays (an int array cannot take a float "
+      "step in place); lr must be a real number.")
+def test_sgd_step_types(student, ref):
+    W_out = random_matrix(45, (3, 2))
+    expect_raises(TypeError, student.skipgram.sgd_step, np.ones((3, 2), dtype=np.int64), W_out, 0, 1, 0.1)
+    expect_raises(TypeError, student.skipgram.sgd_step, random_matrix(46, (3, 2)), W_out, 0, 1, "0.1")
+
+
+@case("sgd_step", "a non-finite lr or mismatched shapes are a ValueError", hidden=True, concept=VALID,
+      hint="Check that lr is finite; the shapes are checked as in skipgram_loss_and_grads.")
+def test_sgd_step_values(student, ref):
+    expect_raises(ValueError, student.skipgram.sgd_step, random_matrix(47, (3, 2)), random_matrix(48, (3, 2)),
+                  0, 1, float("inf"))
+    expect_raises(ValueError, student.skipgram.sgd_step, random_matrix(49, (3, 2)), random_matrix(50, (3, 3)),
+                  0, 1, 0.1)
+
+
+@case("negative_sampling_loss_and_grads", "inputs that are not real numbers are a TypeError", hidden=True,
+      concept=VALID, hint="The given _float_array checks that each input holds real numbers.")
+def test_negative_sampling_types(student, ref):
+    expect_raises(TypeError, student.skipgram.negative_sampling_loss_and_grads, ["a", "b"], np.ones(2),
+                  np.ones((1, 2)))
+
+
+@case("numerical_gradient", "a bad f, x or eps is a TypeError; a zero, negative or infinite eps a ValueError",
+      hidden=True, concept=VALID, hint="Check that f is callable, x holds real numbers and eps is a finite "
+      "positive number before you perturb anything.")
+def test_numerical_gradient_errors(student, ref):
+    f = named("sum_squares")
+    expect_raises(TypeError, student.skipgram.numerical_gradient, 3, np.ones(2))
+    expect_raises(TypeError, student.skipgram.numerical_gradient, f, ["a", "b"])
+    expect_raises(TypeError, student.skipgram.numerical_gradient, f, np.ones(2), "1e-5")
+    expect_raises(ValueError, student.skipgram.numerical_gradient, f, np.ones(2), 0.0)
+    expect_raises(ValueError, student.skipgram.numerical_gradient, f, np.ones(2), -1e-5)
+    expect_raises(ValueError, student.skipgram.numerical_gradient, f, np.ones(2), float("inf"))
+
+
+@case("train_skipgram", "an ID, window or lr of the wrong type is a TypeError", hidden=True, concept=VALID,
+      hint="IDs and window are ints (not bools, not floats); lr is a real number.")
+def test_train_skipgram_types(student, ref):
+    expect_raises(TypeError, student.skipgram.train_skipgram, [0, 1.0], 3, 2)
+    expect_raises(TypeError, student.skipgram.train_skipgram, [0, 1], 3, 2, 1.5)
+    expect_raises(TypeError, student.skipgram.train_skipgram, [0, 1], 3, 2, 2, 5, "0.05")
+
+
+# --- cases that kill the survivors of the automated mutation analysis (issue 10) ---------------
+@case("softmax", "0-d scores are a ValueError; one score, or no rows, are fine", hidden=True, concept=SOFTMAX,
+      hint="Refuse a 0-d x and an empty last axis; one score gives [1.0], and a (0, 3) array has no rows to fail.")
+def test_softmax_edges(student, ref):
+    expect_raises(ValueError, student.skipgram.softmax, np.float64(2.0))
+    expect_close(student.skipgram.softmax([5.0]), ref.skipgram.softmax(np.array([5.0])))
+    expect_close(student.skipgram.softmax(np.zeros((0, 3))), ref.skipgram.softmax(np.zeros((0, 3))))
+
+
+@case("skipgram_loss_and_grads", "W_in and W_out with different vocabulary sizes are a ValueError", hidden=True,
+      concept=VALID, hint="Compare the whole shapes with !=: (3, 2) and (4, 2) differ too.")
+def test_loss_and_grads_vocab_sizes(student, ref):
+    expect_raises(ValueError, student.skipgram.skipgram_loss_and_grads,
+                  random_matrix(55, (3, 2)), random_matrix(56, (4, 2)), 0, 1)
+    expect_raises(ValueError, student.skipgram.skipgram_loss_and_grads,
+                  random_matrix(57, (4, 2)), random_matrix(58, (3, 2)), 0, 1)
+
+
+@case("sgd_step", "a matrix given as a list is a TypeError", hidden=True, concept=VALID,
+      hint="A list cannot be updated in place like an array: check isinstance(W, np.ndarray) for both.")
+def test_sgd_step_list_matrix(student, ref):
+    expect_raises(TypeError, student.skipgram.sgd_step, [[0.1, 0.2], [0.3, 0.4]], random_matrix(59, (2, 2)),
+                  0, 1, 0.1)
+
+
+@case("skipgram_pairs", "300 token IDs", hidden=True, concept=PAIRS,
+      hint="Skip j == i with !=, never with `is not`: large ints are distinct objects.")
+def test_skipgram_pairs_long(student, ref):
+    ids = [i % 7 for i in range(300)]
+    expect_equal(student.skipgram.skipgram_pairs(ids, 1), ref.skipgram.skipgram_pairs(ids, 1))
+
+
+@case("train_skipgram", "epochs -1 is a ValueError, epochs True a TypeError", hidden=True, concept=VALID,
+      hint="epochs must be an int >= 0; a bool is not an int here.")
+def test_train_skipgram_epochs(student, ref):
+    expect_raises(ValueError, student.skipgram.train_skipgram, [0, 1], 2, 2, 1, -1)
+    expect_raises(TypeError, student.skipgram.train_skipgram, [0, 1], 2, 2, 1, True)

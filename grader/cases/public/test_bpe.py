@@ -94,6 +94,14 @@ def test_encode_example(student, ref):
     expect_equal(student.bpe.encode("lowest low", merges), ref.bpe.encode("lowest low", merges))
 
 
+@case("encode", "the docstring example: merges apply in the order learned, not by rank")
+def test_encode_learned_order(student, ref):
+    # ("a", "bc") comes first but "bc" does not exist yet, so it does nothing; then ("b", "c") makes
+    # "bc". GPT-2's rule (merge the lowest-ranked pair present, repeatedly) would go on to "abc".
+    merges = [("a", "bc"), ("b", "c")]
+    expect_equal(student.bpe.encode("abc", merges), ["a", "bc"])
+
+
 @case("encode", "merges learned from a text, applied to it", points=2)
 def test_encode_learned(student, ref):
     text = "the cat sat on the mat; the hat is that cat's"

@@ -23,6 +23,12 @@ def test_softmax_example(student, ref):
     expect_close(student.skipgram.softmax(x), ref.skipgram.softmax(x))
 
 
+@case("softmax", "a plain Python list of scores, as in the docstring example")
+def test_softmax_list(student, ref):
+    # the signature takes any sequence of floats: softmax([0, ln 3]) must work without np.array first
+    expect_close(student.skipgram.softmax([0.0, LN3]), ref.skipgram.softmax(np.array([0.0, LN3])))
+
+
 @case("softmax", "large scores: no overflow, no NaN", points=2)
 def test_softmax_large(student, ref):
     x = np.array([1000.0, 999.0, -1000.0])
