@@ -164,9 +164,13 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
                                      "keys and a student README; no solutions, hidden cases or plain keys.")
     p.add_argument("dir", type=Path, help="where the handout goes: a new or empty folder")
 
-    verbs.add_parser("validate", help="check the assignment itself (instructors)",
-                     description="Solutions score full marks, untouched stubs score 0, every quiz loads with "
-                                 "consistent keys, and the stubs equal what generation gives.")
+    p = verbs.add_parser("validate", help="check the assignment itself (instructors)",
+                         description="Solutions score full marks, untouched stubs score 0, every quiz loads with "
+                                     "consistent keys, the stubs equal what generation gives, and the solutions' "
+                                     "answers to every case equal the reviewed record of them.")
+    p.add_argument("--accept", action="store_true",
+                   help="first record the solutions' current answers as the reviewed reference (after you "
+                        "changed a solution on purpose), then validate")
 
     p = verbs.add_parser("submit", help="pack your files into a submission zip",
                          description="Run a last check, then pack your exercise files and answers.yaml into "
@@ -558,7 +562,7 @@ def dispatch(args) -> int:
         return release(args.dir, console=_console())
     if verb == "validate":
         from .authoring.validate import validate
-        return validate(console=_console())
+        return validate(console=_console(), accept=args.accept)
     if verb == "submit":
         from .student.submit import submit
         return submit(student_id=args.student_id, path=args.path, out=args.out, console=_console())

@@ -16,11 +16,13 @@ class or ``.git``. The steps, in order:
 
 1. refuse early: not in an instructor checkout, or DIR not empty;
 2. write everything into a temporary folder beside DIR;
-3. freeze the public cases' reference calls and prove the frozen reference gives every public case
+3. refuse a reference whose answers differ from the reviewed record (``embedlab validate`` names
+   the changed cases; ``validate --accept`` records deliberate changes);
+4. freeze the public cases' reference calls and prove the frozen reference gives every public case
    the same result as the solutions (against the solutions and against the stubs);
-4. scan the written files for leaks (:func:`leaks`): a solution body, a hidden case, a quiz key;
+5. scan the written files for leaks (:func:`leaks`): a solution body, a hidden case, a quiz key;
    any finding stops the release;
-5. rename the temporary folder to DIR (a failed release leaves nothing behind).
+6. rename the temporary folder to DIR (a failed release leaves nothing behind).
 """
 
 from __future__ import annotations
@@ -158,6 +160,12 @@ def build_handout(root: Path) -> Handout:
 
     ref = reference("solutions")
     solution_modules = {m: getattr(ref, m) for m in EXERCISE_MODULES}
+    # a reference that validate rejects (its answers differ from the reviewed record) is not frozen
+    from .reference_record import check as check_record
+
+    changed, _ = check_record(solution_modules)
+    if changed:
+        raise ReleaseError([f"reference record: {p}" for p in changed])
     stub_modules = load_package_from_sources({m: stubs[f"{m}.py"] for m in EXERCISE_MODULES})
     frozen = freeze_public_cases(solution_modules, stub_modules, ref)
     if frozen.problems:

@@ -13,7 +13,10 @@ previous: nothing is graded when the cases do not load):
 7. no case bugs — no case ends in outcome "error" in 5 or 6;
 8. handout     — the public cases give the same results with the frozen reference the handout
                  ships (:mod:`grader.authoring.frozen_ref`) as with the solutions;
-9. quizzes     — every quiz loads (the loader runs the quiz module's own key self-test) and its
+9. reference record — the solutions' answers to every case, public and hidden, equal the reviewed
+                 record (:mod:`grader.authoring.reference_record`), and the docstrings' worked examples hold;
+                 a changed answer names its case and the difference until ``validate --accept``;
+10. quizzes    — every quiz loads (the loader runs the quiz module's own key self-test) and its
                  locked, handout form scores the plain key's answers exactly as the plain quiz does.
 
 ``root`` (default: this checkout) names the folder whose ``solutions/``, ``exercises/`` and
@@ -180,6 +183,15 @@ def check_handout_reference(root: Path) -> tuple[list[str], str]:
     return frozen.problems, f"{frozen.cases} public cases, {len(frozen.book.calls)} reference calls"
 
 
+def check_reference_record(root: Path) -> tuple[list[str], str]:
+    """The live solutions of ``root`` against ``root``'s reviewed record of their answers."""
+    from .reference_record import RECORD_PATH, RECORD_RELPATH, check, live_modules
+
+    # a copy without its own record is held to this checkout's (the cases are this checkout's too)
+    path = root / RECORD_RELPATH if (root / RECORD_RELPATH).is_file() else RECORD_PATH
+    return check(live_modules(root), path)
+
+
 def check_quizzes(root: Path) -> tuple[list[str], str]:
     import yaml
 
@@ -233,13 +245,20 @@ def run_validation(root: Path | None = None) -> Validation:
         v.step("no case bugs", bugs)
         found, covered = check_handout_reference(root)
         v.step("handout reference", found, covered)
+        found, covered = check_reference_record(root)
+        v.step("reference record", found, covered)
     found, covered = check_quizzes(root)
     v.step("quizzes", found, covered)
     return v
 
 
-def validate(*, console, root: Path | None = None) -> int:
-    """``embedlab validate``: 0 when the assignment is sound, 1 with the list of problems."""
+def validate(*, console, root: Path | None = None, accept: bool = False) -> int:
+    """``embedlab validate``: 0 when the assignment is sound, 1 with the list of problems.
+
+    ``accept`` first rewrites the reviewed record of the solutions' answers (the instructor's
+    explicit choice after changing a solution) and lists what changed in it.
+    """
+    from rich.markup import escape
     from rich.text import Text
 
     from .release import require_instructor_checkout
@@ -247,6 +266,15 @@ def validate(*, console, root: Path | None = None) -> int:
     if root is None:
         require_instructor_checkout("validate")
     started = time.perf_counter()
+    if accept:
+        from .reference_record import RECORD_RELPATH, accept as accept_record, live_modules
+
+        target = Path(root or PROJECT_ROOT) / RECORD_RELPATH
+        new, changed = accept_record(live_modules(Path(root or PROJECT_ROOT)), target)
+        console.print(Text(f"accepted: {target.name} now records the solutions' answers to {len(new['cases'])} "
+                           f"cases ({len(changed)} change{'s' * (len(changed) != 1)})", style="bold"))
+        for line in changed:
+            console.print(f"  - {escape(line)}")
     v = run_validation(root)
     for name, count, covered in v.steps:
         line = Text("✓ " if not count else "✗ ", style="green" if not count else "bold red")

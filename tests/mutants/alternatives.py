@@ -71,33 +71,6 @@ def train_bpe(text, num_merges):
     return merges
 ''')
 
-alternative("encode.gpt2_rank", "bpe", "encode", "GPT-2's rule: repeatedly merge the lowest-ranked pair present", '''
-def encode(text, merges):
-    _mx_merges(merges)
-    rank = {}
-    for i, pair in enumerate(merges):
-        rank.setdefault(tuple(pair), i)
-    tokens = []
-    for chunk in pretokenize(text):
-        symbols = list(chunk)
-        while len(symbols) > 1:
-            present = [(rank[p], p) for p in zip(symbols, symbols[1:]) if p in rank]
-            if not present:
-                break
-            _, (left, right) = min(present)
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
-                    out.append(left + right)
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
-            symbols = out
-        tokens += symbols
-    return tokens
-''')
-
 # ===================================================================================== lookup
 alternative("build_vocab.setdefault_chain", "lookup", "build_vocab", "one list of candidate tokens, dict.setdefault", '''
 def build_vocab(merges, alphabet):
@@ -122,6 +95,8 @@ alternative("tokens_to_ids.lazy_unk", "lookup", "tokens_to_ids", "looks <unk> up
 def tokens_to_ids(tokens, vocab):
     if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
         raise TypeError("tokens must be a list of str")
+    if not isinstance(vocab, dict):
+        raise TypeError("vocab must be a dict")
     unk = vocab.get("<unk>")
     ids = []
     for token in tokens:
@@ -140,6 +115,8 @@ def tokens_to_ids(tokens, vocab):
     for token in tokens:
         if not isinstance(token, str):
             raise TypeError("tokens must be str")
+    if not isinstance(vocab, dict):
+        raise TypeError("vocab must be a dict")
     if any(token not in vocab for token in tokens) and "<unk>" not in vocab:
         raise KeyError("unknown token and no <unk>")
     return list(_mx_np.array([vocab[t] if t in vocab else vocab["<unk>"] for t in tokens], dtype=_mx_np.int64))
@@ -175,15 +152,20 @@ def count_parameters(vocab_size, dim):
 alternative("init_embeddings.standard_normal", "lookup", "init_embeddings", "rng.standard_normal(shape) * scale", '''
 def init_embeddings(vocab_size, dim, seed=0, scale=0.01):
     shape = (_mx_size(vocab_size, "vocab_size"), _mx_size(dim, "dim"))
-    return _mx_np.random.default_rng(seed).standard_normal(shape) * scale
+    if _mx_real(scale, "scale") < 0:
+        raise ValueError("scale must be >= 0")
+    return _mx_np.random.default_rng(_mx_size(seed, "seed", 0)).standard_normal(shape) * scale
 ''')
 
 # =================================================================================== skipgram
 alternative("softmax.logsumexp", "skipgram", "softmax", "exp(x - logsumexp(x)) with np.logaddexp.reduce", '''
 def softmax(x):
-    x = _mx_np.array(x, dtype=_mx_np.float64)
-    if not _mx_np.all(_mx_np.isfinite(x)):
-        raise ValueError("scores must be finite")
+    x = _mx_np.asarray(x)
+    if x.dtype.kind not in "iuf":
+        raise TypeError("scores must be real numbers")
+    x = x.astype(_mx_np.float64)
+    if x.ndim == 0 or x.shape[-1] == 0 or not _mx_np.all(_mx_np.isfinite(x)):
+        raise ValueError("scores must be finite, with a non-empty last axis")
     return _mx_np.exp(x - _mx_np.logaddexp.reduce(x, axis=-1, keepdims=True))
 ''')
 
@@ -205,8 +187,12 @@ def skipgram_loss_and_grads(W_in, W_out, center, context):
 
 alternative("sgd_step.slice_assign", "skipgram", "sgd_step", "W[...] = W - ... slice assignments (still in place)", '''
 def sgd_step(W_in, W_out, center, context, lr):
-    if isinstance(lr, bool):
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
         raise TypeError("lr must be a number")
+    if not _mx_math.isfinite(lr):
+        raise ValueError("lr must be finite")
+    if not all(isinstance(W, _mx_np.ndarray) and W.dtype.kind == "f" for W in (W_in, W_out)):
+        raise TypeError("W_in and W_out must be float arrays")
     loss, grad_center, grad_out = skipgram_loss_and_grads(W_in, W_out, center, context)
     W_in[center, :] = W_in[center, :] - lr * grad_center
     W_out[...] = W_out - lr * grad_out
@@ -247,6 +233,10 @@ def negative_sampling_loss_and_grads(v, u_pos, U_neg):
 alternative("numerical_gradient.restore_exactly", "skipgram", "numerical_gradient",
             "perturbs x in place and restores the saved value exactly", '''
 def numerical_gradient(f, x, eps=1e-5):
+    if not callable(f):
+        raise TypeError("f must be callable")
+    if _mx_real(eps, "eps") <= 0:
+        raise ValueError("eps must be positive")
     x = x if isinstance(x, _mx_np.ndarray) and x.dtype == _mx_np.float64 else _mx_array(x, "x")
     grad = _mx_np.empty(x.shape)
     flat, out = x.reshape(-1), grad.reshape(-1)
@@ -281,6 +271,7 @@ def skipgram_pairs(token_ids, window):
 alternative("train_skipgram.list_result", "skipgram", "train_skipgram", "returns [W_in, W_out] (a list) from NumPy ID arrays", '''
 def train_skipgram(token_ids, vocab_size, dim, window=2, epochs=5, lr=0.05, seed=0):
     ids = _mx_np.array(_mx_ids(token_ids), dtype=_mx_np.int64)
+    epochs = _mx_size(epochs, "epochs", 0)
     vocab_size = _mx_size(vocab_size, "vocab_size")
     dim = _mx_size(dim, "dim")
     if len(ids) and ids.max() >= vocab_size:
@@ -340,7 +331,9 @@ def top_k(query, matrix, k):
 alternative("analogy.masked_scores", "similarity", "analogy", "masks left-out rows with -inf, then a stable argsort", '''
 def analogy(a, b, c, vocab, E, k=1):
     E = _mx_array(E, "E", ndim=2, finite=True)
-    ia, ib, ic = vocab[a], vocab[b], vocab[c]
+    if not all(isinstance(w, str) for w in (a, b, c)):
+        raise TypeError("words must be str")
+    ia, ib, ic = _mx_ids([vocab[a], vocab[b], vocab[c]], len(E))
     k = _mx_size(k, "k", 0)
     units = _mx_unit_rows(E)
     target = units[ib] - units[ia] + units[ic]
@@ -372,6 +365,8 @@ def retrieve(query, documents, merges, vocab, E, k):
         raise TypeError("k must be an int")
     if k < 0:
         raise ValueError("k must be >= 0")
+    if isinstance(documents, str) or not isinstance(documents, (list, tuple)):
+        raise TypeError("documents must be a list of str")
     if len(documents) == 0:
         return []
     q = embed_text(query, merges, vocab, E)

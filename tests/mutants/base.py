@@ -267,6 +267,9 @@ _base("lookup", "init_embeddings", '''
 def init_embeddings(vocab_size, dim, seed=0, scale=0.01):
     vocab_size = _mx_size(vocab_size, "vocab_size")
     dim = _mx_size(dim, "dim")
+    seed = _mx_size(seed, "seed", 0)
+    if _mx_real(scale, "scale") < 0:
+        raise ValueError("scale must be >= 0")
     rng = _mx_np.random.default_rng(seed)
     return rng.normal(0.0, scale, (vocab_size, dim))
 ''')
@@ -276,6 +279,8 @@ _base("skipgram", "softmax", '''
 def softmax(x):
     x = _mx_array(x, "x", finite=True)
     shifted = x - _mx_np.max(x, axis=-1, keepdims=True)
+    if x.ndim == 0:  # (an empty last axis already made np.max raise its ValueError)
+        raise ValueError("softmax needs scores on a last axis")
     z = _mx_np.exp(shifted)
     return z / _mx_np.sum(z, axis=-1, keepdims=True)
 ''')
@@ -302,6 +307,8 @@ def skipgram_loss_and_grads(W_in, W_out, center, context):
 _base("skipgram", "sgd_step", '''
 def sgd_step(W_in, W_out, center, context, lr):
     lr = _mx_real(lr, "lr")
+    if not all(isinstance(W, _mx_np.ndarray) and W.dtype.kind == "f" for W in (W_in, W_out)):
+        raise TypeError("W_in and W_out must be float arrays")
     loss, grad_center, grad_out = skipgram_loss_and_grads(W_in, W_out, center, context)
     W_in[int(center)] -= lr * grad_center
     W_out -= lr * grad_out
@@ -328,6 +335,10 @@ def negative_sampling_loss_and_grads(v, u_pos, U_neg):
 
 _base("skipgram", "numerical_gradient", '''
 def numerical_gradient(f, x, eps=1e-5):
+    if not callable(f):
+        raise TypeError("f must be callable")
+    if _mx_real(eps, "eps") <= 0:
+        raise ValueError("eps must be positive")
     x0 = _mx_array(x, "x")
     grad = _mx_np.zeros_like(x0)
     for index in _mx_np.ndindex(x0.shape):
@@ -355,6 +366,7 @@ _base("skipgram", "train_skipgram", '''
 def train_skipgram(token_ids, vocab_size, dim, window=2, epochs=5, lr=0.05, seed=0):
     vocab_size = _mx_size(vocab_size, "vocab_size")
     dim = _mx_size(dim, "dim")
+    epochs = _mx_size(epochs, "epochs", 0)
     _mx_ids(token_ids, vocab_size)
     pairs = skipgram_pairs(token_ids, window)
     W_in = _mx_lookup.init_embeddings(vocab_size, dim, seed)
@@ -398,7 +410,10 @@ _base("similarity", "analogy", '''
 def analogy(a, b, c, vocab, E, k=1):
     k = _mx_size(k, "k", 0)
     E = _mx_array(E, "E", ndim=2, finite=True)
+    if not all(isinstance(w, str) for w in (a, b, c)):
+        raise TypeError("words must be str")
     ids = [vocab[a], vocab[b], vocab[c]]
+    ids = _mx_ids(ids, E.shape[0])
     units = _mx_unit_rows(E[ids])
     target = units[1] - units[0] + units[2]
     left_out = set(ids)

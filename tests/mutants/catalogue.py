@@ -446,3 +446,34 @@ HIDDEN_ONLY = frozenset({
     "numerical_gradient.ignores_eps", "skipgram_pairs.negative_ok", "train_skipgram.window_default",
     "analogy.nan_zero_row", "embed_text.no_type_check",
 })
+
+
+# GPT-2's lowest-rank-first rule: right on merges train_bpe learned, wrong on hand-written ones
+# (the docstring's encode("abc", [("a", "bc"), ("b", "c")]) example). Once listed as an alternative.
+MUTANTS.append(Variant("encode.gpt2_rank", "bpe", "encode",
+                       "GPT-2's rule: repeatedly merge the lowest-ranked pair present (not the learned order)",
+                       IMPORTS["bpe"] + HELPERS + "\n\n" + """def encode(text, merges):
+    _mx_merges(merges)
+    rank = {}
+    for i, pair in enumerate(merges):
+        rank.setdefault(tuple(pair), i)
+    tokens = []
+    for chunk in pretokenize(text):
+        symbols = list(chunk)
+        while len(symbols) > 1:
+            present = [(rank[p], p) for p in zip(symbols, symbols[1:]) if p in rank]
+            if not present:
+                break
+            _, (left, right) = min(present)
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                    out.append(left + right)
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            symbols = out
+        tokens += symbols
+    return tokens
+"""))

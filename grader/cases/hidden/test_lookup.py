@@ -199,7 +199,7 @@ def test_embedding_lookup_3d(student, ref):
 @case("init_embeddings", "scale 0 is allowed; an infinite scale, a bool seed or a bool scale is not", hidden=True,
       concept=VALID, hint="scale must be finite and >= 0 (0 gives all zeros); a bool is neither an int nor a number.")
 def test_init_embeddings_edges(student, ref):
-    expect_equal(student.lookup.init_embeddings(2, 3, 0, 0.0), ref.lookup.init_embeddings(2, 3, 0, 0.0))
+    expect_close(student.lookup.init_embeddings(2, 3, 0, 0.0), ref.lookup.init_embeddings(2, 3, 0, 0.0))
     expect_raises(ValueError, student.lookup.init_embeddings, 2, 3, 0, float("inf"))
     expect_raises(TypeError, student.lookup.init_embeddings, 2, 3, True)
     expect_raises(TypeError, student.lookup.init_embeddings, 2, 3, 0, True)
