@@ -92,7 +92,7 @@ def retrieve(
         List of min(k, len(documents)) document indices; [] when there are no documents.
 
     Raises:
-        TypeError: `documents` is not a sequence of strings, or k is not an int.
+        TypeError: `documents` is not a list or tuple of strings (one str is not), or k is not an int.
         ValueError: k < 0, or an embedding is not finite.
         Any error of `embed_text`.
 

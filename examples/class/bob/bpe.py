@@ -177,9 +177,10 @@ def merge_pair(words: dict[tuple[str, ...], int], pair: tuple[str, str]) -> dict
         A new corpus dict in which the pair has been merged everywhere.
 
     Raises:
-        TypeError: ``words`` is not a valid corpus (see :func:`count_pairs`), or ``pair`` is not a
-            tuple of two str.
-        ValueError: an empty symbol, a count below 1, or a pair that does not have two symbols.
+        TypeError: ``words`` is not a valid corpus (see :func:`count_pairs`), ``pair`` is not a
+            tuple, or a pair of two entries holds something other than str.
+        ValueError: an empty symbol, a count below 1, or a pair that does not have exactly two
+            entries (``("a", "b", "c")`` is a ValueError, whatever its entries are).
 
     Hint:
         Validate with ``_check_words`` and ``_check_pair``. Build each new word in a fresh list,
@@ -254,8 +255,9 @@ def encode(text: str, merges: list[tuple[str, str]]) -> list[str]:
         The tokens, in order.
 
     Raises:
-        TypeError: ``text`` is not a str, or ``merges`` is not a list of tuples of two str.
-        ValueError: a merge with an empty symbol or without exactly two symbols.
+        TypeError: ``text`` is not a str, ``merges`` is not a list, a merge is not a tuple, or a
+            merge of two entries holds something other than str.
+        ValueError: a merge that does not have exactly two entries, or has an empty symbol.
 
     Hint:
         Check ``merges`` with ``_check_merges``. A text repeats the same chunks many times: a corpus

@@ -103,8 +103,10 @@ def test_retrieve_errors(student, ref):
     expect_raises(ValueError, student.pipeline.retrieve, "a", ["a", "b"], [], vocab, E, -1)
 
 
-@case("retrieve", "documents given as a dict are a TypeError", hidden=True, concept="input validation",
-      hint="documents must be a sequence (a list or tuple) of str; a dict is not one.")
+@case("retrieve", "documents given as a dict or as one str are a TypeError", hidden=True,
+      concept="input validation", hint="documents must be a list or tuple of str; a dict is not one, nor is a "
+      "single string.")
 def test_retrieve_dict_documents(student, ref):
     vocab = {"<unk>": 0, "a": 1, "b": 2}
     expect_raises(TypeError, student.pipeline.retrieve, "a", {"a": 0, "b": 1}, [], vocab, random_matrix(61, (3, 2)), 1)
+    expect_raises(TypeError, student.pipeline.retrieve, "a", "ab", [], vocab, random_matrix(61, (3, 2)), 1)
