@@ -342,7 +342,7 @@ def test_sgd_step_list_matrix(student, ref):
                   0, 1, 0.1)
 
 
-@case("skipgram_pairs", "300 token IDs", hidden=True, concept=PAIRS,
+@case("skipgram_pairs", "a long text of token IDs", hidden=True, concept=PAIRS,
       hint="Skip j == i with !=, never with `is not`: large ints are distinct objects.")
 def test_skipgram_pairs_long(student, ref):
     ids = [i % 7 for i in range(300)]
