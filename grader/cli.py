@@ -178,6 +178,8 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
     p.add_argument("--id", dest="student_id", required=True, help="your student ID")
     p.add_argument("--path", type=Path, help="the folder with your exercise files (default: ./exercises)")
     p.add_argument("--out", type=Path, help="where to write ID.zip (default: the current folder)")
+    p.add_argument("--anyway", action="store_true",
+                   help="pack even when a module does not load (it will score 0 for its functions)")
 
     p = verbs.add_parser("export", help="export to nbgrader, Gradescope or an LMS (instructors)",
                          description="Write the assignment for nbgrader or Gradescope, or a gradebook for an LMS.")
@@ -565,7 +567,8 @@ def dispatch(args) -> int:
         return validate(console=_console(), accept=args.accept)
     if verb == "submit":
         from .student.submit import submit
-        return submit(student_id=args.student_id, path=args.path, out=args.out, console=_console())
+        return submit(student_id=args.student_id, path=args.path, out=args.out, console=_console(),
+                      anyway=args.anyway)
     if verb == "export":
         if args.target is None:
             raise UsageError("export needs a target: nbgrader, gradescope or lms (see 'embedlab export --help')")

@@ -73,3 +73,23 @@ def test_outside_the_handout(tmp_path: Path, monkeypatch, capsys) -> None:
     assert main(["submit", "--id", "s1"]) == 2
     assert capsys.readouterr().err == ("embedlab: ./exercises: no such folder — run this inside the handout, "
                                        "or pass --path\n")
+
+
+def test_a_module_that_does_not_load_stops_submit_unless_anyway(tmp_path: Path) -> None:
+    """A syntax error near the top of similarity.py: submit names it first, packs nothing, exits 1."""
+    work = copy_modules(tmp_path / "exercises", source="solutions")
+    lines = (work / "similarity.py").read_text().splitlines()
+    where = next(i for i, line in enumerate(lines) if line.startswith("import ")) + 1
+    lines.insert(where, "def broken(:")
+    (work / "similarity.py").write_text("\n".join(lines) + "\n")
+    result = embedlab("submit", "--id", "s123", "--out", "upload", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    first = result.stdout.strip().splitlines()[0]
+    assert "similarity.py" in first and f"line {where + 1}" in first, result.stdout
+    assert "not packed: similarity.py does not load" in result.stdout
+    assert not (tmp_path / "upload" / "s123.zip").exists()
+
+    result = embedlab("submit", "--id", "s123", "--out", "upload", "--anyway", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with zipfile.ZipFile(tmp_path / "upload" / "s123.zip") as archive:
+        assert archive.read("similarity.py") == (work / "similarity.py").read_bytes()

@@ -227,6 +227,8 @@ class CheckReport:
     seconds: float = 0.0
     sandboxed: bool = True
     cases: int = 0
+    #: modules whose file did not load (syntax error, import-time crash, a module it imports broke)
+    not_loaded: list[str] = field(default_factory=list)
 
     @property
     def checkable(self) -> list[FunctionStatus]:
@@ -395,7 +397,8 @@ class Checker:
                 status.state, status.first_failure = "not_loaded", None
         return CheckReport(folder=self.folder, modules=self.modules, functions=functions,
                            file_problems=problems, seconds=time.perf_counter() - started,
-                           sandboxed=result.sandboxed, cases=len(result.tests))
+                           sandboxed=result.sandboxed, cases=len(result.tests),
+                           not_loaded=[m for m in EXERCISE_MODULES if m in failed and m in sub.modules])
 
 
 # ---------------------------------------------------------------------------------------------

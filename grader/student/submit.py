@@ -5,7 +5,10 @@ the grader reads it as the student's folder. The files are read the way the grad
 (:func:`grader.grading.submission.read_submission`): a file the grader would refuse (missing, a link, over
 1 MiB, not UTF-8) stops the packing with one line that names it, rather than a zip that scores 0.
 The zip is written to a temporary file and renamed, so an interrupted submit never leaves half a
-zip behind. The last check only informs: work in progress may be handed in.
+zip behind. The last check informs about work in progress (failing functions may be handed in),
+but a module that does not load at all stops the packing (exit 1, the file named first): the grader
+would score every function in it 0, and a syntax error on line 2 of 40 is cheap to fix now.
+``--anyway`` packs regardless.
 """
 
 from __future__ import annotations
@@ -98,8 +101,12 @@ def pack(folder: Path, answers: Path | None) -> tuple[bytes, list[str]]:
     return buffer.getvalue(), list(members)
 
 
-def submit(*, student_id: str, path: Path | None = None, out: Path | None = None, console) -> int:
-    """Validate the ID, show a last check, write ``ID.zip`` atomically; 0 once the zip is written."""
+def submit(*, student_id: str, path: Path | None = None, out: Path | None = None, console,
+           anyway: bool = False) -> int:
+    """Validate the ID, show a last check, write ``ID.zip`` atomically; 0 once the zip is written.
+
+    1, with nothing written, when a module does not load (unless ``anyway``).
+    """
     from rich.text import Text
 
     from .check import Checker, render, resolve_folder
@@ -114,7 +121,17 @@ def submit(*, student_id: str, path: Path | None = None, out: Path | None = None
 
     with Checker(folder, tuple(EXERCISE_MODULES)) as checker:
         report = checker.run()
+    if report.not_loaded and not anyway:  # the reason first, before the table
+        for problem in report.file_problems:
+            if any(f"{m}.py" in problem or f"({m})" in problem for m in report.not_loaded):
+                console.print(Text(problem, style="bold red"))
     render(report, console, brief=True)
+    if report.not_loaded and not anyway:
+        files = ", ".join(f"{m}.py" for m in report.not_loaded)
+        console.print(Text(f"not packed: {files} does not load, so every function in it would score 0 "
+                           "(see the problem above). Fix it and run submit again, or add --anyway to "
+                           "pack it as it is.", style="bold red"))
+        return 1
 
     target = out_dir / f"{student_id}.zip"
     if create:
