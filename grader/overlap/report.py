@@ -20,8 +20,8 @@ import numpy as np
 
 from .. import __version__
 from ..fsutil import atomic_write_chunks, atomic_write_text, spreadsheet_csv
-from ..paths import EXERCISE_MODULES
 from ..grading.submission import read_submission
+from ..paths import EXERCISE_MODULES
 from .fingerprint import ModulePrint
 
 CSV_NAME = "similarity.csv"

@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
 from ..grading.submission import list_class, read_submission
+from ..paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
 from . import MAX_PAGES, MIN_TOKENS, NOISE, THRESHOLD, WINDOW
 from .compare import ModuleMatch, compare_prints
 from .fingerprint import ModulePrint, boilerplate_hashes, fingerprint_module, given_names, stub_sources
