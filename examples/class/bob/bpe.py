@@ -20,7 +20,7 @@ In this file a *word* is one distinct chunk written as a tuple of its current sy
 is a dict ``{word: count}``: ``{("l", "o", "w"): 3, ...}``. Students write :func:`count_pairs`,
 :func:`merge_pair`, :func:`train_bpe` and :func:`encode`; :func:`pretokenize`, :func:`decode` and
 the ``_check_*`` helpers are given. Call the helpers first thing in your functions: they raise the
-errors SPEC asks for (``TypeError`` for a wrong type, ``ValueError`` for a wrong value).
+errors the exercise asks for (``TypeError`` for a wrong type, ``ValueError`` for a wrong value).
 """
 
 from __future__ import annotations

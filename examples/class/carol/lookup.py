@@ -10,7 +10,7 @@ real models skip the huge sparse vector and index the row directly. That is the 
     "low lower" --encode--> ["low", " ", "low", "e", "r"] --vocab--> [8, 1, 8, 2, 5] --E[ids]--> 5 x d
 
 Students write every function below except the ``_check_size`` and ``_as_ids`` helpers, which are
-given: they raise the errors SPEC asks for on wrong types (``TypeError``: bools and floats are not
+given: they raise the errors the exercise asks for on wrong types (``TypeError``: bools and floats are not
 token IDs) and sizes below 1 (``ValueError``).
 """
 
@@ -252,10 +252,10 @@ def embedding_lookup(E: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
 def count_parameters(vocab_size: int, dim: int) -> int:
     """The number of learned numbers in an embedding matrix: one row of ``dim`` per token.
 
-    Embedding tables are big: the lesson's 100,000 tokens x 512 dimensions are 51,200,000
-    parameters, and 32,000 x 1,024 are 32,768,000, before any other layer of the model.
+    Embedding tables are big: a vocabulary of 50,000 tokens with 768 dimensions (GPT-2's size)
+    holds 38,400,000 parameters, before any other layer of the model.
 
-    Example: ``count_parameters(100_000, 512)`` -> ``51_200_000``
+    Example: ``count_parameters(50_000, 768)`` -> ``38_400_000``
 
     Args:
         vocab_size: the number of tokens (rows).
