@@ -225,3 +225,22 @@ def test_example_class_hardest_concept_is_really_got_wrong(example_report):
 def test_report_does_not_need_the_checkout_to_have_a_display(example_report):
     # matplotlib's SVG backend: no DISPLAY, no GUI toolkit was needed to draw the plots
     assert (example_report / "report.html").read_text().count("<svg") >= 3
+
+
+def test_answers_are_kept_normalised_for_counting():
+    from grader.quiz import answer_text, load_quizzes
+    from grader.paths import QUIZZES_DIR
+
+    questions = {q.type: q for quiz in load_quizzes(QUIZZES_DIR) for q in quiz.questions}
+    single, numeric = questions["single"], questions["numeric"]
+    assert answer_text(single, "B") == answer_text(single, ["b"]) == answer_text(single, "(b)") == "b"
+    assert answer_text(numeric, "51,200,000") == answer_text(numeric, "51.2 million") == "51200000"
+    assert answer_text(numeric, None) is None and answer_text(numeric, "  ") is None
+    assert answer_text(single, {"a": 1}) == "{'a': 1}"          # unreadable: shown, never crashes the JSON
+
+
+def test_wrong_text_answers_are_listed_with_counts(folder):
+    assert main(["report", str(folder)]) == 0
+    page = (folder / "report.html").read_text()
+    table = page[page.index("most frequent wrong answers"):]
+    assert "<code>wordpiece</code></td><td class=\"n\">1</td>" in table
