@@ -282,8 +282,8 @@ def test_an_extension_delays_what_that_student_sees_only():
     assert "tie-break" not in StudentPolicy("extended", course, now=between).feedback(result, result.part_max())
 
 
-def test_skipped_entry_names_are_shown_as_text_not_markup(tmp_path, capsys):
+def test_skipped_entry_names_are_shown_as_text_not_markup(copy, capsys):
     # an entry name is the class folder's (a student's upload): rich must not read it as markup
-    (tmp_path / "class" / "[bold red]x").mkdir(parents=True)
-    assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--no-report"]) == 0
+    (copy / "class" / "[bold red]x").mkdir(parents=True)
+    assert main(["grade", str(copy / "class"), "--out", str(copy / "out"), "--no-report"]) == 0
     assert "skipped [bold red]x:" in capsys.readouterr().out
