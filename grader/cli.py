@@ -119,8 +119,8 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
                                      "submission in its own sandbox. Writes DIR/gradebook.csv, "
                                      "DIR/<student>/results.json (Gradescope format) and feedback.md. "
                                      "Re-running regrades only what changed.")
-    p.add_argument("submissions", type=Path, help="the class folder")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go")
+    p.add_argument("submissions", type=Path, nargs="?", help="the class folder (not needed with --explain-limits)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="where results go (required to grade)")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help=f"submissions graded in parallel on this machine (default: the number of cores, "
                         f"{_cores()})")
@@ -134,7 +134,16 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
     p.add_argument("--wait-workers", type=_positive_float, default=300.0, metavar="SECONDS",
                    help="with --scheduler: how long to wait for the first Dask worker to join (300)")
     p.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
-    p.add_argument("--case-seconds", type=_positive_float, default=5.0, help="wall-clock limit per case (5)")
+    p.add_argument("--case-seconds", type=_positive_float, default=5.0,
+                   help="the CAP of a case's time limit (5); each case's limit is clamp(--time-factor x the "
+                        "reference's time on this machine, --case-floor, --case-seconds)")
+    p.add_argument("--time-factor", type=_positive_float, default=100.0,
+                   help="how many times the reference's own time a case may take (100: enough for plain-Python "
+                        "loops; measured by bench/time_limits.py)")
+    p.add_argument("--case-floor", type=_positive_float, default=0.15,
+                   help="no case gets less than this many seconds (0.15)")
+    p.add_argument("--explain-limits", action="store_true",
+                   help="print every case's time limit and how it was derived, then stop (grades nothing)")
     p.add_argument("--submission-seconds", type=_positive_float, default=60.0,
                    help="wall-clock limit per submission (60)")
     p.add_argument("--memory-mb", type=_positive_int, default=1024, help="memory limit per submission (1024)")
@@ -406,9 +415,21 @@ def _check_class_and_out(submissions: Path, out: Path, what: str) -> None:
                          "choose another folder")
 
 
+def _grading_limits(args):
+    from .sandbox import Limits
+
+    return Limits(case_seconds=args.case_seconds, submission_seconds=args.submission_seconds,
+                  memory_bytes=args.memory_mb << 20, case_factor=args.time_factor, case_floor=args.case_floor)
+
+
 def cmd_grade(args) -> int:
     from rich.markup import escape
 
+    if args.explain_limits:
+        from .grading.explain import explain_limits
+        return explain_limits(_grading_limits(args), console=_console())
+    if args.submissions is None or args.out is None:
+        raise UsageError("grade needs the class folder and --out DIR (e.g. embedlab grade submissions --out graded)")
     _check_class_and_out(args.submissions, args.out, "results")
     backend = None
     if args.scheduler is not None or args.cluster is not None:
@@ -426,14 +447,12 @@ def cmd_grade(args) -> int:
         backend = DaskBackend(scheduler=args.scheduler, local_workers=local, wait_workers=args.wait_workers)
     from .course import course_run
     from .grading.engine import grade_class, load_quizzes_or_none
-    from .sandbox import Limits
 
     # the course policy is read and checked before anything is graded or written (exit 2 if wrong)
     run = course_run(submissions=args.submissions, course_file=args.course, submitted_at=args.submitted_at,
                      overrides=args.overrides, quizzes=load_quizzes_or_none())
 
-    limits = Limits(case_seconds=args.case_seconds, submission_seconds=args.submission_seconds,
-                    memory_bytes=args.memory_mb << 20)
+    limits = _grading_limits(args)
     console = _console()
     err = _console_err()
     _warn_many_jobs(args.jobs, err)

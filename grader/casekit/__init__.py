@@ -343,14 +343,17 @@ class NotAttempted(StudentOutcome):
 class LimitExceeded(StudentOutcome):
     """Time or memory ran out (``which`` is ``"timeout"`` or ``"memory"``)."""
 
-    def __init__(self, which: str, message: str = "") -> None:
+    def __init__(self, which: str, message: str = "", where: str = "") -> None:
         super().__init__(message or which)
         self.which = which
         self.message = message
         self.outcome = which
+        self.where = where  # "in bpe.py line 42, in merge_pair": the student's own code, no inputs
 
     def hidden_kind(self) -> str:
-        return "ran out of time" if self.which == "timeout" else "ran out of memory"
+        if self.which != "timeout":
+            return "ran out of memory"
+        return f"ran out of time (stopped {self.where})" if self.where else "ran out of time"
 
 
 class Missing(StudentOutcome):
@@ -476,7 +479,8 @@ class Student:
         if kind == "not_attempted":
             raise NotAttempted("not attempted")
         if kind in ("timeout", "memory"):
-            raise LimitExceeded(kind, message)
+            where = getattr(out, "where", ())
+            raise LimitExceeded(kind, message, f"in {where[0].describe()}" if where else "")
         if kind == "missing":
             raise Missing(module, message)
         if kind == "crashed":

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..fsutil import atomic_write_text
+from .limits import CaseClock, CaseLimits, calibrate
 from ..paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR
 from .results import GradebookRow, SubmissionResult, TestResult, gradebook_csv, write_student_files
 from .submission import Submission, list_class, read_submission
@@ -121,26 +122,6 @@ def grading_key(sub: Submission, fingerprint: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # step 4: the judge (one per worker process)
 # ---------------------------------------------------------------------------------------------
-class CaseClock:
-    """A backend for :class:`casekit.Student` that gives each case its own wall-clock budget."""
-
-    def __init__(self, child, case_seconds: float) -> None:
-        self.child = child
-        self.case_seconds = case_seconds
-        self.deadline = 0.0
-
-    def start_case(self) -> None:
-        self.deadline = time.monotonic() + self.case_seconds
-
-    def call(self, module, function, args=(), kwargs=None, *, keep_args=False, timeout=None):
-        remaining = max(0.0, self.deadline - time.monotonic())
-        outcome = self.child.call(module, function, args, kwargs or {}, timeout=remaining, keep_args=keep_args)
-        if outcome.kind == "timeout" and "submission" not in outcome.message:
-            # the call had what was left of the case's time: name the limit the student knows
-            outcome.message = f"time limit exceeded: the case ran longer than its {self.case_seconds:g} s"
-        return outcome
-
-
 def load_quizzes_or_none():
     from ..quiz import load_quizzes
     return load_quizzes(QUIZZES_DIR) if QUIZZES_DIR.is_dir() else []
@@ -151,7 +132,7 @@ class Judge:
 
     def __init__(self, limits, hide: list[Path], *, include_hidden: bool = True,
                  modules: tuple[str, ...] = EXERCISE_MODULES, quizzes: bool = True,
-                 sandbox: bool = True, ref=None) -> None:
+                 sandbox: bool = True, ref=None, case_limits: CaseLimits | None = None) -> None:
         from ..casekit import Student, collect_cases
         from ..sandbox.zygote import Zygote
 
@@ -174,6 +155,9 @@ class Judge:
             self.quizzes = load_quizzes_or_none() if quizzes else []
             self._student_cls = Student
             self.stubs = _pristine_stubs()
+            # per-case time limits (grading.limits): the caller's (measured once per grading run,
+            # in the main process), else measured here against the solutions, else the handout's record
+            self.case_limits = case_limits if case_limits is not None else calibrate(self.cases, self.ref, limits)
             self.zygote.start()
         except BaseException:
             self.close()
@@ -204,7 +188,7 @@ class Judge:
                 clock = CaseClock(child, self.limits.case_seconds)
                 student = self._student_cls(clock)
                 for spec in self.cases:
-                    clock.start_case()
+                    clock.start_case(self.case_limits.seconds(spec.name))
                     result.tests.append(self._test_result(spec, run_case(spec, student, self.ref)))
             finally:
                 child.close()
@@ -298,13 +282,13 @@ def _pristine_stubs() -> dict[str, str]:
 _JUDGE: Judge | None = None
 
 
-def _worker_init(limits, hide, sandbox) -> None:
+def _worker_init(limits, hide, sandbox, case_limits=None, ref=None) -> None:
     global _JUDGE
     # Ctrl-C at a terminal reaches the whole process group: only the main process handles it (it
     # stops the pool); workers and their zygotes (which inherit SIG_IGN across exec) ignore it
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _JUDGE = Judge(limits, hide, sandbox=sandbox)
+    _JUDGE = Judge(limits, hide, sandbox=sandbox, case_limits=case_limits, ref=ref)
     import atexit
     atexit.register(_JUDGE.close)
 
@@ -378,7 +362,8 @@ class LocalPool:
     def grade(self, tasks, count: int, setup: GradingSetup):
         hide = paths_to_hide(setup.hide)
         work = ((sub, setup.out, policy) for sub, policy in tasks)
-        for text in _run_pool(work, count, self.jobs, setup.limits, hide, setup.sandbox):
+        case_limits, ref = class_time_limits(setup.limits)  # once here: every worker the same limits
+        for text in _run_pool(work, count, self.jobs, setup.limits, hide, setup.sandbox, case_limits, ref):
             yield Graded(text)
 
 
@@ -504,11 +489,27 @@ def part_max_of(result: SubmissionResult) -> dict[str, float]:
     return result.part_max()
 
 
-def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: bool):
+def class_time_limits(limits):
+    """The per-case time limits of a grading run, measured once here (grading.limits), and the warm
+    memo reference that measured them: forked workers inherit both, so all use the same limits."""
+    import importlib
+
+    import solutions
+
+    from ..casekit import collect_cases
+    from ..authoring.frozen_ref import MemoReference
+    for name in EXERCISE_MODULES:
+        importlib.import_module(f"solutions.{name}")
+    ref = MemoReference(solutions)
+    return calibrate(collect_cases(), ref, limits), ref
+
+
+def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: bool, case_limits=None, ref=None):
     """Yield results (JSON) as workers finish them; one warm judge (and zygote) per worker."""
     jobs = max(1, min(jobs, count))
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_worker_init, initargs=(limits, hide, sandbox)) as pool:
+    with context.Pool(jobs, initializer=_worker_init,
+                      initargs=(limits, hide, sandbox, case_limits, ref)) as pool:
         try:
             yield from pool.imap_unordered(_worker_grade, tasks, chunksize=1)
         except BaseException:

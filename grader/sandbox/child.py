@@ -451,6 +451,52 @@ def _describe(exc: BaseException) -> dict:
         return {"kind": "raised", "type": "?", "mro": [], "msg": "<the exception could not be read>"}
 
 
+# ------------------------------------------------------------------------------------------------
+# Where it hung: the student's stack, sent when the judge's time limit runs out
+# ------------------------------------------------------------------------------------------------
+
+#: the signal the judge sends before it kills a child whose call ran out of time
+WHERE_SIGNAL = signal.SIGUSR1
+#: innermost frames of the student's own files that are reported (deep recursion is cut)
+WHERE_FRAMES = 20
+
+
+class _StackReporter:
+    """On :data:`WHERE_SIGNAL`, send the judge the frames of the student's files, then exit.
+
+    Like faulthandler's ``dump_traceback_later`` or pytest-timeout's signal method: the handler
+    runs in the main thread between two bytecodes of the student's code, so ``frame`` is where
+    it was. Only file names and line numbers cross: the judge reads the source lines and function
+    names from its own copy of the submission, so a forged report can only name other lines.
+    Student code stuck in C (a long NumPy call, a regex) runs no handler: the judge then kills
+    it after a short overshoot, without a report.
+    """
+
+    def __init__(self, sock: socket.socket, directory: str) -> None:
+        self._sock = sock
+        self._prefix = directory.rstrip(os.sep) + os.sep
+        self.request_id: Any = None  # the request whose student call is running, else None
+
+    def install(self) -> None:
+        # again before every call: the student's module may have replaced it at import
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(WHERE_SIGNAL, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        request_id = self.request_id
+        if request_id is None:
+            return  # not in student code (between calls, or sending a reply): the judge kills
+        where: list[list[Any]] = []
+        while frame is not None and len(where) < WHERE_FRAMES:
+            filename = frame.f_code.co_filename
+            if isinstance(filename, str) and filename.startswith(self._prefix):
+                where.append([os.path.basename(filename)[:-3], int(frame.f_lineno or 0)])
+            frame = frame.f_back
+        with contextlib.suppress(BaseException):
+            _send_frame(self._sock, {"id": request_id, "where": where})
+        os._exit(0)
+
+
 class _Server:
     def __init__(self, channel: _Channel, directory: str) -> None:
         self.channel = channel
@@ -458,6 +504,7 @@ class _Server:
         self.modules: dict[str, types.ModuleType] = {}
         self.budget = _OutputBudget(0)
         self.capture = _Capture(self.budget)
+        self.reporter = _StackReporter(channel._sock, directory)
 
     # -- loading --------------------------------------------------------------------------------
     def load(self, start: dict) -> None:
@@ -530,8 +577,12 @@ class _Server:
         capture.reset()
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
+        reporter = self.reporter
+        reporter.install()
         try:
+            reporter.request_id = reply["id"]
             value = function(*args, **kwargs)
+            reporter.request_id = None
             reply["kind"] = "ok"
         except _NotImplementedError as exc:
             reply.update(kind="not_attempted", msg=_safe_str(exc))
@@ -541,6 +592,7 @@ class _Server:
             reply.update(_describe(exc))
             del exc
         finally:
+            reporter.request_id = None
             sys.stdout, sys.stderr = saved
         reply["out"] = capture.take()
         reply["trunc"] = capture.truncated

@@ -134,13 +134,38 @@ class SandboxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use (SPEC section 7)."""
+    """What one submission may use (SPEC section 7).
+
+    ``case_seconds`` is the CAP of a case's time limit; the limit itself is
+    ``clamp(case_factor x the reference's time, case_floor, case_seconds)`` (grader.grading.limits).
+    """
 
     case_seconds: float = 5.0
     submission_seconds: float = 60.0
     memory_bytes: int = 1 << 30
     processes: int = 64
     output_bytes: int = 1 << 20
+    case_factor: float = 100.0
+    case_floor: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One line of the student's code a stopped call was running (see :func:`where_it_hung`).
+
+    ``source`` is the line as the judge holds it (stripped); ``function`` the ``def`` around it
+    (``"<module>"`` outside any), both read from the judge's copy of the submission.
+    """
+
+    module: str
+    line: int
+    function: str
+    source: str
+    in_while: bool = False  # the line is inside a ``while`` loop (an infinite loop is likely)
+
+    def describe(self) -> str:
+        """``bpe.py line 42, in merge_pair``"""
+        return f"{self.module}.py line {self.line}, in {self.function}"
 
 
 @dataclass(slots=True)
@@ -162,6 +187,8 @@ class Outcome:
     message: str = ""
     output: str = ""
     seconds: float = 0.0
+    #: kind ``timeout``: where the student's code was when it was stopped, innermost first
+    where: tuple[Frame, ...] = ()
 
     @property
     def mro(self) -> tuple[str, ...]:
@@ -218,6 +245,7 @@ class _Garbled(Exception):
 #: a blocking recv or send on the call socket returns after this at the latest, so that deadlines
 #: and the status socket are looked at; a prompt reply costs one syscall, not a poll and a recv
 _SLICE = struct.pack("ll", 0, 50_000)  # struct timeval: 50 ms
+_SLICE_SECONDS = 0.05
 
 
 class _Proc:
@@ -313,8 +341,14 @@ class _Proc:
                         break
                 frame = _take_frame(self.rbuf)
                 return DIED if frame is None else frame
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return TIMEOUT
+            if left < _SLICE_SECONDS:
+                # near the deadline: wait exactly what is left, so a limit is kept to the ms
+                # (a blocking recv would overrun it by up to one slice)
+                self._pump(left)
+                continue
             self._read_call()
 
     def send(self, data: bytes, deadline: float) -> _Timeout | _Died | None:
@@ -848,10 +882,13 @@ class Child:
                            seconds=time.monotonic() - started)
         seconds = time.monotonic() - started
         if reply is TIMEOUT:
+            where = self._where_it_hung(proc, request["id"])
             self._discard()
             if by_budget:
-                return self._over_budget(seconds)
-            return Outcome("timeout", seconds=seconds,
+                outcome = self._over_budget(seconds)
+                outcome.where = where
+                return outcome
+            return Outcome("timeout", seconds=seconds, where=where,
                            message=f"time limit exceeded: the call ran for more than {case_limit:g} s")
         if reply is DIED:
             return Outcome("crashed", message=self._death(proc), seconds=seconds)
@@ -894,6 +931,92 @@ class Child:
         """Kill the child's whole process tree; the child cannot be used afterwards."""
         self._discard()
         self._closed = True
+
+    # -- where it hung -------------------------------------------------------------------------
+    def _where_it_hung(self, proc: _Proc, request_id: int) -> tuple[Frame, ...]:
+        """Ask B for the student's stack (a signal), wait :data:`WHERE_OVERSHOOT` at most."""
+        if proc.b_pid is None or proc.dead:
+            return ()
+        from grader.sandbox.child import WHERE_SIGNAL
+        try:
+            os.kill(proc.b_pid, WHERE_SIGNAL)  # safe: A does not reap B before our ack
+        except OSError:
+            return ()
+        deadline = time.monotonic() + WHERE_OVERSHOOT
+        while True:
+            try:
+                frame = proc.next_frame(deadline)
+            except _Garbled:
+                return ()
+            if not isinstance(frame, dict):  # TIMEOUT (it did not answer) or DIED
+                return ()
+            if frame.get("id") == request_id and "where" in frame:
+                return where_it_hung(frame["where"], self.modules)
+            # the late reply to the request itself, or output: not what we asked for
+
+
+#: how long a child that ran out of time may take to report where it was before it is killed
+WHERE_OVERSHOOT = 0.25
+
+
+def where_it_hung(reported: Any, sources: dict[str, str]) -> tuple[Frame, ...]:
+    """The frames a child reported, checked against and described from the judge's own sources.
+
+    The child sends only ``[module, line]`` pairs; anything that does not name a line of a module
+    the judge sent is dropped, and the source text and ``def`` name come from ``sources``, so a
+    forged report cannot put text of its choosing (a hidden case's input) into the feedback.
+    """
+    if type(reported) is not list:
+        return ()
+    frames = []
+    for item in reported[:20]:
+        if not (type(item) is list and len(item) == 2 and type(item[0]) is str and type(item[1]) is int):
+            continue
+        module, line = item
+        source = sources.get(module)
+        if source is None:
+            continue
+        facts = _line_facts(source)
+        lines = source.splitlines()
+        if not 1 <= line <= len(lines):
+            continue
+        function, in_while = facts(line)
+        frames.append(Frame(module, line, function, lines[line - 1].strip()[:200], in_while))
+    return tuple(frames)
+
+
+_FACTS: dict[int, tuple[str, Any]] = {}
+
+
+def _line_facts(source: str):
+    """``line -> (enclosing def name, inside a while loop?)`` for one source (parsed once)."""
+    key = hash(source)
+    cached = _FACTS.get(key)
+    if cached is not None and cached[0] == source:
+        return cached[1]
+    import ast
+    spans: list[tuple[int, int, str]] = []
+    loops: list[tuple[int, int]] = []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                spans.append((node.lineno, node.end_lineno or node.lineno, node.name))
+            elif isinstance(node, ast.While):
+                loops.append((node.lineno, node.end_lineno or node.lineno))
+
+    def facts(line: int) -> tuple[str, bool]:
+        inside = [s for s in spans if s[0] <= line <= s[1]]
+        name = max(inside, key=lambda s: s[0])[2] if inside else "<module>"
+        return name, any(a <= line <= b for a, b in loops)
+
+    if len(_FACTS) > 64:
+        _FACTS.clear()
+    _FACTS[key] = (source, facts)
+    return facts
 
 
 def _size(n: int) -> str:
