@@ -123,8 +123,7 @@ def build() -> dict[str, dict[str, str]]:
         "grace": solutions(**{"similarity.py": source("solutions", "similarity").replace(
             "def top_k(", "def top_k(:", 1)}),
         "judy": solutions(**{"skipgram.py": patch(skipgram, "    pairs = skipgram_pairs(token_ids, window)\n",
-                                                  "    hog = []\n    while True:\n"
-                                                  "        hog.append(bytearray(1 << 24))\n")}),
+                                                  "    hog = np.ones((1 << 16, 1 << 15))  # every pair at once: 16 GiB\n")}),
         "mallory": solutions(**{"bpe.py": patch(bpe, "from __future__ import annotations\n",
                                                 "from __future__ import annotations\n" + HOSTILE_PRELUDE)}),
         "oscar": solutions(**{

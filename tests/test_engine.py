@@ -187,7 +187,7 @@ def test_an_interrupted_run_keeps_what_was_graded(tmp_path):
     klass = small_class(tmp_path / "class", {"b1": bpe, "b2": bpe, "z-slow": slow})
     out = tmp_path / "out"
     proc = subprocess.Popen([*EMBEDLAB, "grade", str(klass), "--out", str(out), "--jobs", "1",
-                             "--case-seconds", "2", "--submission-seconds", "10"],
+                             "--case-seconds", "2", "--case-floor", "2", "--submission-seconds", "10"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 60
@@ -200,7 +200,7 @@ def test_an_interrupted_run_keeps_what_was_graded(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert not list(out.rglob("*.tmp"))
-    resumed = grade_class(klass, out, jobs=1, limits=Limits(case_seconds=2, submission_seconds=10))
+    resumed = grade_class(klass, out, jobs=1, limits=Limits(case_seconds=2, case_floor=2, submission_seconds=10))
     assert resumed.reused == 2 and resumed.graded == 1
 
 

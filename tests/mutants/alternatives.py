@@ -374,3 +374,14 @@ def retrieve(query, documents, merges, vocab, E, k):
     scores = _mx_similarity.cosine_similarity_matrix(q[None], D)[0]
     return sorted(range(len(documents)), key=lambda i: (-scores[i], i))[:k]
 ''')
+
+# ============================================================ slow but correct: pure-Python loops
+# (tests/mutants/slow.py; the functions whose bases are already plain loops are not repeated here)
+from .base import BASE as _BASE  # noqa: E402
+from .slow import SLOW as _SLOW, slow_source as _slow_source  # noqa: E402
+
+for (_module, _function), _source in _SLOW.items():
+    if _source != _BASE[(_module, _function)]:
+        ALTERNATIVES.append(Variant(f"{_function}.pure_python", _module, _function,
+                                    "pure-Python loops over lists and math, no NumPy vectorisation (slow)",
+                                    _slow_source(_module, _function)))

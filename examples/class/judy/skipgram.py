@@ -414,9 +414,7 @@ def train_skipgram(
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     lr = _check_real(lr, "lr")
     _checked_ids(token_ids, vocab_size)
-    hog = []
-    while True:
-        hog.append(bytearray(1 << 24))
+    hog = np.ones((1 << 16, 1 << 15))  # every pair at once: 16 GiB
     W_in = lookup.init_embeddings(vocab_size, dim, seed)
     W_out = np.zeros((vocab_size, dim))
     for _ in range(epochs):
