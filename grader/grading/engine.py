@@ -157,7 +157,9 @@ class Judge:
             self.stubs = _pristine_stubs()
             # per-case time limits (grading.limits): the caller's (measured once per grading run,
             # in the main process), else measured here against the solutions, else the handout's record
-            self.case_limits = case_limits if case_limits is not None else calibrate(self.cases, self.ref, limits)
+            # (one run when checking a student's public cases: a first run is slower, so more generous)
+            self.case_limits = case_limits if case_limits is not None else calibrate(
+                self.cases, self.ref, limits, runs=3 if include_hidden else 1)
             self.zygote.start()
         except BaseException:
             self.close()
@@ -170,7 +172,10 @@ class Judge:
     def close(self) -> None:
         self.zygote.__exit__(None, None, None)
 
-    def grade(self, sub: Submission) -> SubmissionResult:
+    def grade(self, sub: Submission, progress=None) -> SubmissionResult:
+        """Grade one submission. ``progress(spec, index, total)``, if given, is called before each
+        case (``check`` shows which function it is on; an exception from it abandons the run, and
+        the child is killed)."""
         from ..casekit import run_case
 
         started = time.monotonic()
@@ -187,7 +192,9 @@ class Judge:
             try:
                 clock = CaseClock(child, self.limits.case_seconds)
                 student = self._student_cls(clock)
-                for spec in self.cases:
+                for index, spec in enumerate(self.cases):
+                    if progress is not None:
+                        progress(spec, index, len(self.cases))
                     clock.start_case(self.case_limits.seconds(spec.name))
                     result.tests.append(self._test_result(spec, run_case(spec, student, self.ref)))
             finally:

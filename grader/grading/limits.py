@@ -227,7 +227,7 @@ def read_record(path: Path) -> tuple[dict[str, float], float] | None:
     return times, slower
 
 
-def calibrate(specs: list, ref: Any, limits: Any, *, record: Path | None = None) -> CaseLimits:
+def calibrate(specs: list, ref: Any, limits: Any, *, record: Path | None = None, runs: int = RUNS) -> CaseLimits:
     """The case limits for a judge: measured against the solutions here, else from the release's
     record (the handout), else every case gets the cap."""
     factor = float(getattr(limits, "case_factor", FACTOR))
@@ -241,9 +241,9 @@ def calibrate(specs: list, ref: Any, limits: Any, *, record: Path | None = None)
     from grader.authoring.frozen_ref import FrozenReference
     if have_solutions and not isinstance(ref, FrozenReference):
         started = time.perf_counter()
-        times = measure_reference_times(specs, ref)
+        times = measure_reference_times(specs, ref, runs=runs)
         return CaseLimits.from_times(times, factor=factor, floor=floor, cap=cap, source=(
-            f"measured now on this machine (fastest of {RUNS} runs of every case against the solutions, "
+            f"measured now on this machine (fastest of {runs} runs of every case against the solutions, "
             f"{time.perf_counter() - started:.2f} s)"))
     if record is None:
         from grader.paths import PROJECT_ROOT
@@ -311,7 +311,7 @@ class CaseClock:
         if outcome.kind == "timeout":
             if "submission" not in outcome.message:
                 self.timed_out.add((module, function))
-                outcome.message = (f"time limit exceeded (this case may take {self.limit:g} s): stopped after "
+                outcome.message = (f"time limit of this case ({self.limit:g} s) reached: stopped after "
                                    f"{self.spent:.2f} s")
             where = getattr(outcome, "where", ())
             if where:

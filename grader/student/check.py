@@ -19,6 +19,7 @@ a syntax error) end in one clear line, never a traceback.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import inspect
 import re
@@ -371,10 +372,11 @@ class Checker:
                 problems.append(line)
         return sub, problems
 
-    def run(self) -> CheckReport:
+    def run(self, progress=None) -> CheckReport:
+        """Check once; ``progress(spec, index, total)`` is called before each case (see Judge.grade)."""
         started = time.perf_counter()
         sub, problems = self.read()
-        result = self.judge.grade(sub)
+        result = self.judge.grade(sub, progress=progress) if progress is not None else self.judge.grade(sub)
         loaded = tuple(f"{m}.py could not be loaded" for m in EXERCISE_MODULES)
         failed = set(self.syntax_errors) | set(sub.missing_modules()) | {
             n.split(".py", 1)[0] for n in result.notes if n.startswith(loaded)}
@@ -504,9 +506,39 @@ def check(*, exercise: str | None = None, path: Path | None = None, watch: bool 
     if watch:
         return _watch(folder, modules, console)
     with Checker(folder, modules) as checker:
-        report = checker.run()
+        with _progress_line(console) as progress:
+            report = checker.run(progress)
     render(report, console)
     return 0 if report.all_passed else 1
+
+
+class _Stale(Exception):
+    """A file changed while a --watch run was going: abandon it and check again."""
+
+
+#: how often a running check looks whether a file changed (seconds)
+STALE_POLL_SECONDS = 0.1
+
+
+@contextlib.contextmanager
+def _progress_line(console, stale=None):
+    """``progress(spec, index, total)`` for :meth:`Checker.run`: a transient line "checking
+    bpe.merge_pair (12/40)" at a terminal; with ``stale``, it raises :class:`_Stale` as soon as a
+    file has changed (polled every :data:`STALE_POLL_SECONDS`), which kills the running child."""
+    from rich.markup import escape
+
+    status = console.status("checking", spinner="dots") if console.is_terminal else contextlib.nullcontext()
+    last_poll = [time.monotonic()]
+    with status as shown:
+        def progress(spec, index: int, total: int) -> None:
+            if shown is not None:
+                shown.update(escape(f"checking {spec.module}.{spec.function} ({index + 1}/{total} cases)"))
+            now = time.monotonic()
+            if stale is not None and now - last_poll[0] >= STALE_POLL_SECONDS:
+                last_poll[0] = now
+                if stale():
+                    raise _Stale
+        yield progress
 
 
 def _watch(folder: Path, modules: tuple[str, ...], console) -> int:
@@ -518,11 +550,17 @@ def _watch(folder: Path, modules: tuple[str, ...], console) -> int:
     checker = Checker(folder, modules)
     shown = folder.as_posix().rstrip("/")
 
-    def run() -> None:
+    def run(stale) -> None:
         console.clear()
         console.print(Rule(f"check at {time.strftime('%H:%M:%S')}", style="dim"))
         try:
-            render(checker.run(), console)
+            with _progress_line(console, stale) as progress:
+                report = checker.run(progress)
+            render(report, console)
+        except _Stale:
+            console.print(Text("a file changed while checking: checking again", style="dim"))
+            console.file.flush()
+            return
         except UsageError as exc:
             console.print(Text(f"embedlab: {exc}", style="bold red"))
         console.print(Text(f"watching {shown}/ — save a file to check again, Ctrl-C to stop", style="dim"))

@@ -41,17 +41,27 @@ def snapshot(folder: Path) -> Snapshot:
     return found
 
 
-def watch(folder: Path, run: Callable[[], None], *, poll: float = POLL_SECONDS,
+def watch(folder: Path, run: Callable[[Callable[[], bool]], None], *, poll: float = POLL_SECONDS,
           sleep: Callable[[float], None] = time.sleep) -> None:
-    """Call ``run()`` now and after every change under ``folder``; returns only by an exception
-    (Ctrl-C raises KeyboardInterrupt, which the caller turns into a clean exit)."""
+    """Call ``run(stale)`` now and after every change under ``folder``; returns only by an exception
+    (Ctrl-C raises KeyboardInterrupt, which the caller turns into a clean exit).
+
+    ``stale()`` is True once a watched file has changed since that run began: a long run asks it
+    between its steps and gives up at once, and the next run starts as soon as the folder has
+    settled, instead of after the stale run has finished.
+    """
     last = snapshot(folder)
-    run()
     while True:
-        sleep(poll)
+        began = last
+
+        def stale(began: Snapshot = began) -> bool:
+            return snapshot(folder) != began
+
+        run(stale)
         now = snapshot(folder)
-        if now == last:
-            continue
+        while now == last:
+            sleep(poll)
+            now = snapshot(folder)
         while True:  # let the editor finish writing
             sleep(SETTLE_SECONDS)
             settled = snapshot(folder)
@@ -59,4 +69,3 @@ def watch(folder: Path, run: Callable[[], None], *, poll: float = POLL_SECONDS,
                 break
             now = settled
         last = now
-        run()
