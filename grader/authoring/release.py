@@ -172,6 +172,11 @@ def build_handout(root: Path) -> Handout:
         raise ReleaseError([f"public case {p}" for p in frozen.problems])
     _write(root, DATA_PATH.relative_to(PROJECT_ROOT).as_posix(), frozen.data(), handout)
     handout.public_cases, handout.reference_calls = frozen.cases, len(frozen.book.calls)
+    # the public cases' reference times, so that check in the handout sets the same time limits
+    from ..casekit import collect_cases
+    from ..grading.limits import RECORD_NAME, measure_reference_times, record_text
+    times = measure_reference_times(collect_cases(include_hidden=False), ref)
+    _write(root, (DATA_PATH.parent / RECORD_NAME).relative_to(PROJECT_ROOT).as_posix(), record_text(times), handout)
 
     quizzes = []
     if QUIZZES_DIR.is_dir() and any(QUIZZES_DIR.glob("*.y*ml")):

@@ -202,13 +202,11 @@ def speed_probe(repeat: int = 3) -> float:
     return best
 
 
-def write_record(path: Path, times: dict[str, float]) -> None:
-    """The public cases' reference times for the handout (plain JSON, atomically)."""
-    from grader.fsutil import atomic_write_text
-
+def record_text(times: dict[str, float]) -> str:
+    """The public cases' reference times for the handout (plain JSON, with this machine's probe)."""
     data = {"format": RECORD_FORMAT, "probe_seconds": speed_probe(),
             "times": {name: round(t, 7) for name, t in sorted(times.items())}}
-    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
 def read_record(path: Path) -> tuple[dict[str, float], float] | None:
