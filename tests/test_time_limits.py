@@ -282,3 +282,32 @@ def test_the_slow_but_correct_submission_gets_full_marks_with_a_3x_margin(tmp_pa
     with capsys.disabled():
         print(f"\nslow submission: full marks with every limit divided by 3 ({len(result.tests)} cases, "
               f"graded in {result.execution_time:.2f} s); limits: {measured.headline()}")
+
+
+def test_a_call_starved_by_a_loaded_machine_gets_the_cpu_time_it_missed(zygote):
+    """A call whose process is held off the CPU (here: stopped by SIGSTOP for 0.6 s) is not a slow
+    student: at its deadline it gets the CPU time it missed, up to the cap (SPEC's wall limit holds
+    for a call that had the machine)."""
+    import os
+    import threading
+    import time
+
+    source = "def work():\n    total = 0\n    for i in range(20000):\n        total += i\n    return total\n"
+    with zygote.spawn({"bpe": source}) as child:
+        assert child.call("bpe", "work", (), timeout=5).value == sum(range(20000))  # loaded, warm
+        child._proc._read_status()
+        pid = child._proc.b_pid
+        assert pid is not None
+
+        def hold() -> None:
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(0.6)
+            os.kill(pid, signal.SIGCONT)
+
+        holder = threading.Timer(0.0, hold)
+        holder.start()
+        time.sleep(0.05)  # B is stopped now
+        out = child.call("bpe", "work", (), timeout=0.3)
+        holder.join()
+        assert out.kind == "ok" and out.value == sum(range(20000)), out.message
+        assert out.seconds > 0.3  # it ran past its wall limit, as it was due
