@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 def example_class() -> dict[str, dict]:
     """student -> {"score", "failed"} for examples/class, graded by grade_class (quizzes included)."""
-    from grader.engine import grade_class
+    from grader.grading.engine import grade_class
     from grader.sandbox import Limits
 
     with tempfile.TemporaryDirectory(prefix="embedlab-snapshot-") as scratch:
@@ -40,9 +40,9 @@ def example_class() -> dict[str, dict]:
 def variants() -> dict[str, dict]:
     """variant id -> {"score", "failed"}: each mutant and alternative in place of its solution
     function, graded by one sandboxed Judge (no quizzes)."""
-    from grader.engine import Judge, paths_to_hide
+    from grader.grading.engine import Judge, paths_to_hide
     from grader.sandbox import Limits
-    from grader.submission import Submission
+    from grader.grading.submission import Submission
     from tests.mutants import package_sources, replace_function
     from tests.mutants.alternatives import ALTERNATIVES
     from tests.mutants.catalogue import MUTANTS

@@ -25,7 +25,7 @@ from grader.casekit import LimitExceeded, Student
 from grader.grading.limits import (CaseClock, CaseLimits, describe_where, lazy_stop_message, limit_for,
                                    measure_reference_times)
 from grader.paths import PROJECT_ROOT
-from grader.sandbox import Frame, Limits, Outcome, Zygote, where_it_hung
+from grader.sandbox.zygote import Frame, Limits, Outcome, Zygote, where_it_hung
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.mutants import package_sources  # noqa: E402
@@ -180,8 +180,8 @@ def test_the_limit_bounds_the_cases_calls_together():
 
 
 def test_lazy_stop_through_the_real_judge(tmp_path):
-    from grader.engine import Judge, paths_to_hide
-    from grader.submission import Submission
+    from grader.grading.engine import Judge, paths_to_hide
+    from grader.grading.submission import Submission
 
     sources = dict(package_sources())
     bpe = sources["bpe"]
@@ -242,7 +242,7 @@ def test_the_docstring_examples_of_limit_for():
 
 def test_reference_times_are_measured_for_every_case():
     from grader import casekit
-    from grader.frozen_ref import MemoReference
+    from grader.authoring.frozen_ref import MemoReference
     import solutions
 
     specs = casekit.collect_cases(modules=("bpe",))
@@ -261,8 +261,8 @@ def test_reference_times_are_measured_for_every_case():
 def test_the_slow_but_correct_submission_gets_full_marks_with_a_3x_margin(tmp_path, capsys):
     """Every limit divided by 3, the pure-Python submission still passes every case (SPEC 7's
     "factor generous enough for plain-Python loops"); the margin of each case is printed."""
-    from grader.engine import Judge, class_time_limits, paths_to_hide
-    from grader.submission import Submission
+    from grader.grading.engine import Judge, class_time_limits, paths_to_hide
+    from grader.grading.submission import Submission
     from tests.mutants.slow import slow_submission
 
     limits = Limits()
@@ -311,3 +311,12 @@ def test_a_call_starved_by_a_loaded_machine_gets_the_cpu_time_it_missed(zygote):
         holder.join()
         assert out.kind == "ok" and out.value == sum(range(20000)), out.message
         assert out.seconds > 0.3  # it ran past its wall limit, as it was due
+
+
+def test_a_quick_call_on_a_loaded_machine_counts_its_cpu_time():
+    from grader.grading.limits import charged_seconds
+
+    assert charged_seconds(Outcome("ok", seconds=0.2, cpu_seconds=0.002)) == 0.002  # waited for the CPU
+    assert charged_seconds(Outcome("ok", seconds=0.2, cpu_seconds=0.15)) == 0.2     # had it: wall time
+    assert charged_seconds(Outcome("ok", seconds=0.2)) == 0.2                       # child did not say
+    assert charged_seconds(Outcome("timeout", seconds=0.3, cpu_seconds=0.0)) == 0.3

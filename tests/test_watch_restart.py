@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.watch import watch
+from grader.student.watch import watch
 from workflow_helpers import EMBEDLAB, copy_modules, student_env
 
 
@@ -41,7 +41,7 @@ def test_a_run_that_sees_a_change_is_followed_by_a_new_one_at_once(tmp_path: Pat
 
 
 def test_the_judge_abandons_a_run_and_kills_its_child(tmp_path: Path) -> None:
-    from grader import check as checkmod
+    from grader.student import check as checkmod
 
     work = copy_modules(tmp_path / "exercises", source="solutions")
     checker = checkmod.Checker(work, ("bpe",))

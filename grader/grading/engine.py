@@ -289,12 +289,33 @@ def _pristine_stubs() -> dict[str, str]:
 _JUDGE: Judge | None = None
 
 
-def _worker_init(limits, hide, sandbox, case_limits=None, ref=None) -> None:
+def _pin_to_one_core(workers: int) -> None:
+    """Keep a pool worker, its zygote and its children on one CPU (worker i on the i-th allowed CPU).
+
+    Judge and child take turns (every call is a round trip), so one CPU is enough for both, and
+    each wakeup then finds the other's data in that CPU's cache instead of crossing to another
+    (bench/sandbox_latency.py: about 15 % faster). Only when there are no more workers than CPUs.
+    """
+    if not hasattr(os, "sched_setaffinity") or os.environ.get("EMBEDLAB_NO_PIN") == "1":
+        return
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        identity = multiprocessing.current_process()._identity
+        if not identity or workers > len(cpus):
+            return
+        os.sched_setaffinity(0, {cpus[(identity[0] - 1) % len(cpus)]})
+    except OSError:
+        pass
+
+
+def _worker_init(limits, hide, sandbox, case_limits=None, ref=None, workers=0) -> None:
     global _JUDGE
     # Ctrl-C at a terminal reaches the whole process group: only the main process handles it (it
     # stops the pool); workers and their zygotes (which inherit SIG_IGN across exec) ignore it
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if workers:
+        _pin_to_one_core(workers)  # before the zygote starts: it and its children inherit the CPU
     _JUDGE = Judge(limits, hide, sandbox=sandbox, case_limits=case_limits, ref=ref)
     import atexit
     atexit.register(_JUDGE.close)
@@ -516,7 +537,7 @@ def _run_pool(tasks, count: int, jobs: int, limits, hide: list[Path], sandbox: b
     jobs = max(1, min(jobs, count))
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_worker_init,
-                      initargs=(limits, hide, sandbox, case_limits, ref)) as pool:
+                      initargs=(limits, hide, sandbox, case_limits, ref, jobs)) as pool:
         try:
             yield from pool.imap_unordered(_worker_grade, tasks, chunksize=1)
         except BaseException:

@@ -280,6 +280,19 @@ def describe_where(where: tuple, *, public: bool) -> str:
     return "\n            ".join(lines)
 
 
+def charged_seconds(outcome: Any) -> float:
+    """What a finished call counts against its case's limit: its wall time, unless the child had
+    less than half a CPU for it (a loaded machine: every wakeup waits its turn), then its CPU time.
+    A call that ran out of time counts its wall time (the sandbox already gave a starved one the
+    CPU time it missed)."""
+    from grader.sandbox.zygote import STARVED_SHARE
+
+    cpu = getattr(outcome, "cpu_seconds", None)
+    if outcome.kind == "timeout" or cpu is None or cpu >= STARVED_SHARE * outcome.seconds:
+        return outcome.seconds
+    return cpu
+
+
 class CaseClock:
     """A backend for :class:`casekit.Student`: each case's own limit on the student's time, and
     lazy stop (a function that ran out of time once is not run again in this submission)."""
@@ -305,7 +318,7 @@ class CaseClock:
             return Outcome("timeout", message=f"time limit exceeded: this case's calls used up its "
                                               f"{self.limit:g} s before calling `{function}`")
         outcome = self.child.call(module, function, args, kwargs or {}, timeout=remaining, keep_args=keep_args)
-        self.spent += outcome.seconds
+        self.spent += charged_seconds(outcome)
         if outcome.kind == "timeout":
             if "submission" not in outcome.message:
                 self.timed_out.add((module, function))

@@ -53,8 +53,10 @@ when the zygote starts.
 B then receives the sources, writes them into the work dir, loads them as the package
 ``submission`` (with ``import bpe`` aliased to ``submission.bpe``), and serves calls.
 
-**Limits.** Wall time per call and per submission (load + calls) is kept by the judge, which
-SIGKILLs B on expiry; calls after a timeout, a crash or a memory error run in a fresh child
+**Limits.** Wall time per call and per submission (load + calls) is kept by the judge, which on
+expiry first asks B where the student's code is (SIGUSR1: B sends the file and line numbers of the
+student's frames and exits; see ``Outcome.where``), then SIGKILLs it; a call starved by the
+machine's load gets the CPU time it missed, up to ``case_seconds``; calls after a timeout, a crash or a memory error run in a fresh child
 (forked again, same modules) until the submission's budget is used up. RLIMIT_AS is the address
 space B has *before loading the submission* plus ``memory_bytes``: the interpreter with numpy and
 one-thread OpenBLAS already maps about 150 MiB that it never touches, and the limit is meant for
@@ -189,6 +191,8 @@ class Outcome:
     seconds: float = 0.0
     #: kind ``timeout``: where the student's code was when it was stopped, innermost first
     where: tuple[Frame, ...] = ()
+    #: CPU seconds the child used for this call, when it said (a loaded machine shows here)
+    cpu_seconds: float | None = None
 
     @property
     def mro(self) -> tuple[str, ...]:
@@ -343,7 +347,11 @@ class _Proc:
                 return DIED if frame is None else frame
             left = deadline - time.monotonic()
             if left <= 0:
-                return TIMEOUT
+                # one last look: a judge that was itself kept off the CPU past the deadline may find
+                # the reply already waiting
+                self._pump(0)
+                frame = _take_frame(self.rbuf)
+                return TIMEOUT if frame is None else frame
             if left < _SLICE_SECONDS:
                 # near the deadline: wait exactly what is left, so a limit is kept to the ms
                 # (a blocking recv would overrun it by up to one slice)
@@ -936,7 +944,9 @@ class Child:
         if reply.get("id") != request["id"]:
             raise _Garbled("a reply to another request")
         cpu = reply.get("cpu")
+        before = self._last_cpu
         self._last_cpu = float(cpu) if type(cpu) is float else None
+        used = None if before is None or self._last_cpu is None else max(0.0, self._last_cpu - before)
         kind = reply.get("kind")
         if kind not in ("ok", "raised", "not_attempted", "memory", "missing"):
             raise _Garbled(f"unknown kind {str(kind)[:20]!r}")
@@ -957,7 +967,8 @@ class Child:
             message = f"memory limit exceeded ({_size(self._limits.memory_bytes)})"
         return Outcome(kind, value=value, args=args, kwargs=kwargs, type_name=type_name[:200],
                        builtin_mro=tuple(n[:100] for n in mro), message=message[:_MESSAGE_CHARS],
-                       output=self._take_output(out, reply.get("trunc") is True), seconds=seconds)
+                       output=self._take_output(out, reply.get("trunc") is True), seconds=seconds,
+                       cpu_seconds=used)
 
     def close(self) -> None:
         """Kill the child's whole process tree; the child cannot be used afterwards."""
