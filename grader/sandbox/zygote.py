@@ -192,7 +192,7 @@ class Outcome:
     #: kind ``timeout``: where the student's code was when it was stopped, innermost first
     where: tuple[Frame, ...] = ()
     #: CPU seconds the child used for this call, when it said (a loaded machine shows here)
-    cpu_seconds: float | None = None
+    cpu_seconds: float | None = dataclasses.field(default=None, compare=False)
 
     @property
     def mro(self) -> tuple[str, ...]:
