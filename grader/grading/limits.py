@@ -322,8 +322,8 @@ class CaseClock:
         if outcome.kind == "timeout":
             if "submission" not in outcome.message:
                 self.timed_out.add((module, function))
-                outcome.message = (f"time limit of this case ({self.limit:g} s) reached: stopped after "
-                                   f"{self.spent:.2f} s")
+                # the limit, not the measured time: feedback stays the same from run to run
+                outcome.message = f"stopped after {self.limit:g} s (the time limit of this case)"
             where = getattr(outcome, "where", ())
             if where:
                 outcome.message += " " + describe_where(where, public=True)
