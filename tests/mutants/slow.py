@@ -297,6 +297,15 @@ def retrieve(query, documents, merges, vocab, E, k):
 ''')
 
 
+# Input checks made stricter since these were written (issue 10's cases): until their slow versions
+# check the same, these five use their bases (correct, partly vectorised) in the slow submission and
+# are not in the correct-variants catalogue.
+STALE = {("similarity", "analogy"), ("skipgram", "numerical_gradient"), ("skipgram", "sgd_step"),
+         ("skipgram", "softmax"), ("skipgram", "train_skipgram")}
+for _key in STALE:
+    SLOW[_key] = BASE[_key]
+
+
 def slow_source(module: str, function: str) -> str:
     """One slow function with what it needs (imports, the bases' checks, the list helpers)."""
     from .base import HELPERS, IMPORTS
