@@ -26,3 +26,15 @@ GIVEN_FUNCTIONS: dict[str, tuple[str, ...]] = {"bpe": ("pretokenize", "decode")}
 
 QUIZZES_DIR = PROJECT_ROOT / "quizzes"
 EXAMPLE_CLASS_DIR = PROJECT_ROOT / "examples" / "class"
+
+
+def missing_function_message(module: str, function: str) -> str:
+    """What a student reads when ``module.py`` loads but defines no ``function``.
+
+    The usual cause is a rename (``merge_pairs`` for ``merge_pair``): the cases call functions by the
+    names the handout fixes, so say which name is looked for rather than "file not loaded".
+
+    >>> missing_function_message("bpe", "merge_pair")
+    'bpe.py has no function merge_pair (did you rename it?)'
+    """
+    return f"{module}.py has no function {function} (did you rename it?)"

@@ -30,7 +30,7 @@ def rows(output: str) -> dict[str, str]:
     """``{function: result word}`` from check's tables."""
     found = {}
     for line in output.splitlines():
-        m = re.match(r"^\s*\S?\s+([a-z_]+)\s+(passed|failed|not attempted|file not loaded|no public check)\b", line)
+        m = re.match(r"^\s*\S?\s+([a-z_]+)\s+(passed|failed|not attempted|file not loaded|no such function|no public check)\b", line)
         if m:
             found[m.group(1)] = m.group(2)
     return found

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..sandbox import wire
-from ..paths import EXERCISE_MODULES, STUDENT_FUNCTIONS
+from ..paths import EXERCISE_MODULES, STUDENT_FUNCTIONS, missing_function_message
 
 __all__ = [
     "CaseFailure", "CaseResult", "CaseSpec", "Crashed", "InProcessBackend", "LimitExceeded", "Missing",
@@ -561,7 +561,7 @@ class InProcessBackend:
             return Outcome(kind="missing", message=f"{module}.py is missing")
         fn = getattr(mod, function, None)
         if not callable(fn):
-            return Outcome(kind="missing", message=f"{module}.py has no function {function}()")
+            return Outcome(kind="missing", message=missing_function_message(module, function))
         sent_args = wire.roundtrip(tuple(args))
         sent_kwargs = wire.roundtrip(dict(kwargs or {}))
         call_args = [_resolve_named(a) for a in sent_args]

@@ -46,7 +46,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from grader.sandbox import wire
-from grader.paths import EXERCISE_MODULES
+from grader.paths import EXERCISE_MODULES, missing_function_message
 
 #: the package a submission's modules are loaded as (``submission.bpe``, ...)
 PACKAGE = "submission"
@@ -566,7 +566,7 @@ class _Server:
         module = self.modules.get(request["module"])
         function = getattr(module, request["function"], None) if module is not None else None
         if not callable(function):
-            reply.update(kind="missing", msg=f"{request['module']}.{request['function']} is not defined")
+            reply.update(kind="missing", msg=missing_function_message(request["module"], request["function"]))
             return reply
         args = wire.from_plain(request["args"])
         kwargs = wire.from_plain(request["kwargs"])

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
-from ..paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS
+from ..paths import EXERCISE_MODULES, GIVEN_FUNCTIONS, PROJECT_ROOT, STUDENT_FUNCTIONS, missing_function_message
 
 DEFAULT_FOLDER = Path("exercises")
 YOU = "you"  # the student ID of a self-check (never shown)
@@ -267,6 +267,21 @@ def _state_of(tests: list) -> str:
     return "not_attempted"
 
 
+def _close_names(source: str, wanted: str) -> str:
+    """`` — it defines merge_pairs`` when a top-level function of ``source`` is close to ``wanted``.
+
+    Parsing runs nothing of the student's code; a file that does not parse adds nothing here (its
+    syntax error is reported on its own line).
+    """
+    try:
+        names = [node.name for node in ast.parse(source).body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ""
+    close = difflib.get_close_matches(wanted, names, n=2, cutoff=0.6)
+    return f" — it defines {' and '.join(close)}" if close else ""
+
+
 def summarize(result, modules: tuple[str, ...]) -> list[FunctionStatus]:
     """Group a :class:`SubmissionResult`'s cases by function, in lesson order."""
     grouped: dict[tuple[str, str], list] = {}
@@ -397,6 +412,10 @@ class Checker:
         for status in functions:  # the grader put the stub in place of a file that did not load
             if status.module in failed and status.state != "passed":
                 status.state, status.first_failure = "not_loaded", None
+            elif status.state == "not_loaded":  # the file loaded, the name is not in it: a rename
+                status.state = "missing"
+                problems.append(f"{shown}/{missing_function_message(status.module, status.function)}"
+                                + _close_names(sub.modules.get(status.module, ""), status.function))
         return CheckReport(folder=self.folder, modules=self.modules, functions=functions,
                            file_problems=problems, seconds=time.perf_counter() - started,
                            sandboxed=result.sandboxed, cases=len(result.tests),
@@ -411,6 +430,7 @@ _LOOK = {
     "failed": ("✗", "failed", "red"),
     "not_attempted": ("·", "not attempted", "dim"),
     "not_loaded": ("!", "file not loaded", "yellow"),
+    "missing": ("!", "no such function", "yellow"),
     "no_cases": (" ", "no public check", "dim"),
 }
 
@@ -488,6 +508,9 @@ def _next_step(report: CheckReport):
     where = f"{shown}/{nxt.module}.py"
     if nxt.state == "failed":
         text = f"Next: fix {nxt.module}.{nxt.function} in {where} (the failure above), then check again."
+    elif nxt.state == "missing":
+        text = (f"Next: give {nxt.function} its name back in {where} (the cases call it by that name), "
+                "then check again.")
     elif nxt.state == "not_loaded":
         text = f"Next: make {where} load again (see above)."
     else:
