@@ -41,7 +41,7 @@ def main() -> None:
     runs = args.runs or (3 if args.quick else 7)
     if runs < 1:
         raise BenchError("--runs must be at least 1")
-    require(ROOT / "grader" / "check.py", "embedlab check has not landed yet")
+    require(ROOT / "grader" / "student" / "check.py", "embedlab check has not landed yet")
     require(ROOT / "grader" / "cases" / "public", "the public cases have not landed yet")
 
     with temp_folder("check") as scratch:

@@ -177,7 +177,7 @@ def main() -> None:
     if n < 6 or rounds < 1:
         raise BenchError("--students must be at least 6 (one of each kind) and --rounds at least 1")
     require(ROOT / "grader" / "export" / "nbgrader.py", "'embedlab export nbgrader' has not landed yet")
-    require(ROOT / "grader" / "sandbox.py", "embedlab grade cannot run before the sandbox lands")
+    require(ROOT / "grader" / "sandbox", "embedlab grade cannot run before the sandbox lands")
     if not (VENV_BIN / "nbgrader").exists():
         raise BenchError(f"nbgrader is not installed in {VENV_BIN.parent}: pip install -e '.[nbgrader]'")
     env = tool_env()
