@@ -146,6 +146,27 @@ def test_feedback_before_the_due_date_holds_only_what_students_may_see(copy):
     assert "Score on the checks you can see now" in text and "and your total, are shown after the due date" in text
 
 
+def test_the_report_page_shows_no_more_than_feedback_md_before_the_due_date(copy):
+    """feedback.html (the class report's page per student) withholds what results.json does not
+    mark visible: hidden cases and the graded quiz stay off the page before the due date."""
+    from grader.report.build import build_report
+
+    before = course_run(submissions=copy / "class", quizzes=load_quizzes_or_none(),
+                        now=datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc))
+    grade_class(copy / "class", copy / "out", jobs=1, limits=SLOW, course=before)
+    build_report(copy / "out")
+    page = (copy / "out" / "late" / "feedback.html").read_text()
+    data = results(copy / "out", "late")
+    hidden = [t["name"] for t in data["tests"] if t["visibility"] != "visible"]
+    visible = [t["name"] for t in data["tests"] if t["visibility"] == "visible" and t["status"] == "failed"]
+    escaped = [n.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+               .replace('"', "&#34;") for n in hidden]
+    assert hidden and not any(n in page or e in page for n, e in zip(hidden, escaped))
+    assert "Why:" not in page
+    assert f"{len(hidden)} more checks are not shown here yet" in page
+    assert "Score on the checks you can see now" in page
+
+
 def test_a_changed_course_file_rewrites_without_regrading_and_is_deterministic(copy):
     out = copy / "out"
     first = {s: (out / s / "results.json").read_bytes() for s in ("ontime", "late", "extended")}

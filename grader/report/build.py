@@ -71,6 +71,7 @@ def build_report(out: Path, *, feedback_pages: bool = True, progress=None) -> Re
             line = lines[got.student]
             analysis.add(line, got)
             if feedback_pages:
+                got = _student_view(out, got)
                 page = feedback_template.render(**feedback_context(line, got, folder))
                 summary.feedback_written += _write_if_changed(out / got.student / FEEDBACK_NAME, page)
         if progress:
@@ -199,6 +200,41 @@ def report_context(analysis: ClassAnalysis, folder: GradedFolder) -> dict:
     }
 
 
+#: visibilities under which Gradescope may hide a test from the student (results.json, course policy)
+_WITHHELD = (b'"after_due_date"', b'"after_published"', b'"hidden"')
+
+
+def _student_view(out: Path, result: StudentResult) -> StudentResult:
+    """The student's page shows only the tests their ``results.json`` marks ``visible``.
+
+    The store holds every test; a course policy (docs/course.md) may hold back hidden cases and the
+    graded quiz's explanations until the due date. feedback.md already holds only what the student
+    may see *now*; the page is stricter still and leaves out every test not marked ``visible``
+    (it never guesses the clock), saying how many were left out. Without a course policy every test
+    is visible and nothing changes. A byte search first keeps a class of 10,000 fast.
+    """
+    try:
+        data = (out / result.student / "results.json").read_bytes()
+    except OSError:
+        return result
+    if not any(marker in data for marker in _WITHHELD):
+        return result
+    import json
+
+    try:
+        shown = {t.get("name"): t.get("visibility", "visible") for t in json.loads(data).get("tests", [])}
+    except (ValueError, AttributeError):
+        return result
+    kept = [t for t in result.tests if shown.get(t["name"], "visible") == "visible"]
+    if len(kept) == len(result.tests):
+        return result
+    from dataclasses import replace
+
+    view = replace(result, tests=kept)
+    view.withheld = len(result.tests) - len(kept)
+    return view
+
+
 def feedback_context(line: GradebookLine, result: StudentResult, folder: GradedFolder) -> dict:
     """feedback.md's content for one student, lost points first."""
     groups: dict[str, list] = {}
@@ -226,6 +262,7 @@ def feedback_context(line: GradebookLine, result: StudentResult, folder: GradedF
         "not_attempted": sorted(not_attempted.items(), key=lambda kv: -kv[1]),
         "parts": [(p, parts[p][0], parts[p][1]) for p in folder.parts if p in parts]
                  + [(p, v[0], v[1]) for p, v in parts.items() if p not in folder.parts],
-        "passed": passed, "total": len(result.tests),
+        "passed": passed, "total": len(result.tests), "withheld": getattr(result, "withheld", 0),
+        "visible_score": sum(v[0] for v in parts.values()), "visible_max": sum(v[1] for v in parts.values()),
         "version": __version__,
     }
