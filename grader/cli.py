@@ -112,6 +112,10 @@ def build_parser(*, handout: bool | None = None) -> argparse.ArgumentParser:
     p.add_argument("--answers", type=Path, metavar="FILE", help="check this answers.yaml instead of asking")
     p.add_argument("--id", dest="student_id", help="your student ID (numeric questions depend on it)")
     p.add_argument("--template", type=Path, metavar="FILE", help="write an empty answers file to fill in")
+    p.add_argument("--save", type=Path, metavar="FILE", default=Path("answers.yaml"),
+                   help="where each answer is saved as you give it, keeping the rest of the file; a quiz "
+                        "started there resumes at the first unanswered question (default: answers.yaml "
+                        "in the current folder)")
 
     p = verbs.add_parser("grade", help="grade a class of submissions (instructors)",
                          description="Grade every submission in SUBMISSIONS (one folder or .zip per student, "
@@ -544,7 +548,7 @@ def cmd_quiz(args) -> int:
         return 0
     console = _console()
     for quiz in quizzes:
-        run_quiz(quiz, console=console, student_id=args.student_id)
+        run_quiz(quiz, console=console, student_id=args.student_id, save_to=args.save)
     return 0
 
 

@@ -124,12 +124,29 @@ def _show_result(console: Console, result: QuestionResult) -> None:
 
 
 def run_quiz(quiz: Quiz, *, input: Callable[[str], str] = builtins.input, console: Console | None = None,
-             student_id: str | None = None) -> QuizScore:
-    """Take ``quiz`` in the terminal; returns the score of what was answered."""
+             student_id: str | None = None, save_to: Path | None = None) -> QuizScore:
+    """Take ``quiz`` in the terminal; returns the score of what was answered.
+
+    With ``save_to`` (an answers.yaml), every answer is written there as it is given and a
+    question already answered there is not asked again: quitting and coming back resumes.
+    """
+    from .saved import save_answer, saved_answers
+
     console = console or Console()
     _header(console, quiz, student_id)
     answers: dict[str, str] = {}
+    if save_to is not None:
+        answers.update({q.id: a for q, a in ((q, saved_answers(save_to, quiz.id).get(q.id)) for q in quiz.questions)
+                        if a is not None})
+        console.print(f"Your answers are saved in {escape(str(Path(save_to).absolute()))} as you give them.",
+                      highlight=False)
+        if answers:
+            console.print(f"[dim]{len(answers)} of {len(quiz.questions)} already answered there; "
+                          "going on from the first one left.[/]")
+        console.print()
     for number, q in enumerate(quiz.questions, 1):
+        if q.id in answers:
+            continue
         _show_question(console, quiz, q, number, student_id)
         asked = _ask(console, input, quiz, q, student_id)
         if asked is _QUIT:
@@ -139,10 +156,19 @@ def run_quiz(quiz: Quiz, *, input: Callable[[str], str] = builtins.input, consol
             console.print("[dim]Skipped.[/]\n")
             continue
         answers[q.id], result = asked
+        if save_to is not None:
+            try:
+                save_answer(save_to, quiz.id, q.id, answers[q.id])
+            except (OSError, AnswersFormatError) as exc:
+                console.print(f"[bold red]could not save this answer in {escape(str(save_to))}: "
+                              f"{escape(str(exc))}[/]")
         _show_result(console, result)
     score = score_answers(quiz, {quiz.id: answers}, student_id=student_id)
     _show_summary(console, quiz, score)
-    if answers:
+    if save_to is not None:
+        console.print(f"Your answers are in {escape(str(Path(save_to).absolute()))}; "
+                      "`embedlab submit` hands that file in.", highlight=False)
+    elif answers:
         snippet = yaml.safe_dump({quiz.id: answers}, sort_keys=False, allow_unicode=True, width=1000)
         console.print("To hand these answers in, put them in your answers.yaml:")
         console.print(escape(snippet.rstrip()), highlight=False)
