@@ -70,11 +70,14 @@ class DaskBackend:
     waiting for them, checking them); ``warn(text)`` gets advice worth a line on the terminal.
     ``wait_workers`` is how long to wait for the first worker of a running cluster (seconds).
     ``task`` replaces :func:`~grader.cluster.worker.grade_task` (tests use it to kill workers).
+    ``in_flight`` fixes how many submissions are on the cluster at once (default: 4 per worker
+    thread + 2, following the cluster as it grows; bench/cluster_overhead.py sends a whole class).
     """
 
     def __init__(self, *, scheduler: str | None = None, local_workers: int | None = None,
                  status: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
-                 wait_workers: float = 300.0, task: Callable[[Task], dict] | None = None) -> None:
+                 wait_workers: float = 300.0, task: Callable[[Task], dict] | None = None,
+                 in_flight: int | None = None) -> None:
         if (scheduler is None) == (local_workers is None):
             raise ValueError("give either scheduler or local_workers")
         self.scheduler = scheduler
@@ -83,6 +86,7 @@ class DaskBackend:
         self.warn = warn or (lambda text: None)
         self.wait_workers = wait_workers
         self.task = task or grade_task
+        self.in_flight = in_flight
         self.address = scheduler or ""
         self.workers = 0                 #: workers when grading started
         self.lost: list[str] = []        #: workers that died holding one of this run's submissions
@@ -242,6 +246,8 @@ class DaskBackend:
         self._note()
 
     def _window(self, client) -> int:
+        if self.in_flight is not None:
+            return self.in_flight
         return WINDOW_PER_THREAD * max(1, sum(client.nthreads().values())) + 2
 
     def _collect(self, future, what: tuple, setup: GradingSetup) -> Graded:
