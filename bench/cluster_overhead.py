@@ -5,8 +5,8 @@
 
 1. Overhead. One synthetic class of N submissions (bench/_class.py, the same kinds as
    grading_throughput.py) graded, in one run of this script, by
-       embedlab grade CLASS --out FRESH --jobs 2 --force
-       embedlab grade CLASS --out FRESH --cluster local:2 --force
+       embedlab grade CLASS --out FRESH --jobs 2 --force --no-report
+       embedlab grade CLASS --out FRESH --cluster local:2 --force --no-report
    alternating which goes first, ``--rounds`` times. Both give the same grades (the script checks:
    every gradebook equal, every correct submission full marks). Reported per run:
      wall_s          the whole command: start-up (the cluster's: scheduler, 2 worker processes, TLS,
@@ -15,6 +15,9 @@
      overhead_pct    cluster s_per_sub / the same round's --jobs 2 s_per_sub - 1 (goal: within 15 %)
      grader_s_per_sub  the judges' own time per submission (results.json execution_time, summed / N):
                      what one worker process spends on a submission, wherever it runs
+     client_cpu_ms_per_sub  CPU time of the embedlab process itself (user + system; with --cluster
+                     it hosts the scheduler too) / N: what a client spends per submission, the limit
+                     on how many workers one client can keep busy
 2. Memory at Q queued submissions (``--queued``, default 10,000). A class of Q submissions is graded
    with ``--cluster local:2`` by a small driver (``grade_class`` with a ``DaskBackend``) until 10
    results are stored, then stopped with SIGINT (as Ctrl-C would). Two ways to queue them:
@@ -48,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _class import make_class  # noqa: E402
 from _common import (ROOT, BenchError, _memory_of, _tree, embedlab_command, exercise_fractions,  # noqa: E402
-                     main_guard, mib, print_table, run_measured, temp_folder, write_csv)
+                     main_guard, mib, print_table, temp_folder, write_csv)
 
 
 def load() -> str:
@@ -84,9 +87,8 @@ def overhead(args, scratch: Path) -> list[dict]:
         for name in order:
             out = scratch / f"out-{round_}-{name.replace(' ', '-').replace(':', '')}"
             before = load()
-            run = run_measured([*embedlab_command(), "grade", str(info.folder), "--out", str(out), "--force",
-                                *variants[name]], cwd=ROOT, measure_memory=False, timeout=3600)
-            run.check(f"embedlab grade {' '.join(variants[name])}")
+            wall, cpu, stdout = run_with_client_cpu([*embedlab_command(), "grade", str(info.folder), "--out",
+                                                     str(out), "--force", "--no-report", *variants[name]])
             book = gradebook(out)
             if len(book) != args.n:
                 raise BenchError(f"{name}: {len(book)} gradebook rows for {args.n} submissions")
@@ -95,11 +97,12 @@ def overhead(args, scratch: Path) -> list[dict]:
             if wrong:
                 raise BenchError(f"{name}: correct submissions without full marks: {wrong[:5]}")
             books[(round_, name)] = [{k: v for k, v in r.items()} for r in book]
-            per_round[name] = run.seconds
+            per_round[name] = wall
             rows.append({"measure": "overhead", "variant": name, "round": round_, "n": args.n,
-                         "wall_s": run.seconds, "s_per_sub": run.seconds / args.n,
+                         "wall_s": wall, "s_per_sub": wall / args.n,
                          "grader_s_per_sub": grader_seconds(out, info.kinds) / args.n,
-                         "summary": " ".join(run.stdout.split())[:160].replace(str(out), "OUT"),
+                         "client_cpu_ms_per_sub": 1000 * cpu / args.n,
+                         "summary": " ".join(stdout.split())[:160].replace(str(out), "OUT"),
                          "load_before": before})
         for row in rows[-2:]:
             row["overhead_pct"] = 100.0 * (row["wall_s"] / per_round["jobs 2"] - 1.0)
@@ -134,18 +137,49 @@ DRIVER = textwrap.dedent("""
 
 
 class RootSampler(threading.Thread):
-    """Peak RSS of one process, and peak PSS of its whole tree, at 10 Hz."""
+    """Peak RSS of one process, peak PSS of its whole tree, and the process's own CPU seconds (user +
+    system, the last reading before it exits), at 10 Hz."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, *, memory: bool = True) -> None:
         super().__init__(daemon=True)
-        self.pid, self.stop = pid, threading.Event()
+        self.pid, self.memory, self.stop = pid, memory, threading.Event()
         self.root_rss = self.tree_pss = 0
+        self.cpu = 0.0
 
     def run(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
         while not self.stop.is_set():
-            self.root_rss = max(self.root_rss, _memory_of(self.pid)[0])
-            self.tree_pss = max(self.tree_pss, sum(_memory_of(p)[1] for p in _tree(self.pid)))
+            try:
+                with open(f"/proc/{self.pid}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                self.cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+            if self.memory:
+                self.root_rss = max(self.root_rss, _memory_of(self.pid)[0])
+                self.tree_pss = max(self.tree_pss, sum(_memory_of(p)[1] for p in _tree(self.pid)))
             self.stop.wait(0.1)
+
+
+def run_with_client_cpu(argv: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, the command's own CPU seconds, stdout) of ``argv``; exit status checked."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    sampler = RootSampler(proc.pid, memory=False)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=3600)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise BenchError(f"{' '.join(argv[1:4])} ... failed (exit {proc.returncode}): {err.strip()[-300:]}")
+    return seconds, sampler.cpu, out
 
 
 def memory(args, scratch: Path) -> list[dict]:
@@ -209,7 +243,7 @@ def main() -> None:
     with temp_folder("cluster") as scratch:
         rows = overhead(args, scratch)
         print_table(rows, ["variant", "round", "n", "wall_s", "s_per_sub", "overhead_pct", "grader_s_per_sub",
-                           "load_before"], title="overhead")
+                           "client_cpu_ms_per_sub", "load_before"], title="overhead")
         if not args.no_memory:
             mem = memory(args, scratch)
             print_table(mem, ["variant", "n", "queued", "client_peak_rss_mib", "tree_peak_pss_mib",
