@@ -119,7 +119,7 @@ DRIVER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from grader.cluster.backend import DaskBackend
-    from grader.engine import grade_class
+    from grader.grading.engine import grade_class
     from grader.sandbox import Limits
 
     class Enough(Exception):
