@@ -384,11 +384,12 @@ def class_folder_problem(folder: Path, listing: ClassListing) -> str | None:
     folder = Path(folder)
     top = {p.name for p in folder.iterdir()}
     own = sorted(top & (EXERCISE_FILES | {ANSWERS_FILE}))
-    handout = (folder / "exercises").is_dir() and {"pyproject.toml", "grader"} & top and any(
-        (folder / "exercises" / name).is_file() for name in EXERCISE_FILES)
+    in_exercises = (folder / "exercises").is_dir() and any((folder / "exercises" / name).is_file()
+                                                          for name in EXERCISE_FILES)
+    handout = in_exercises and bool({"pyproject.toml", "grader", ANSWERS_FILE} & top)
     if own or handout:
-        held = ", ".join(own[:3]) + (" ..." if len(own) > 3 else "") if own else "exercises/bpe.py ..."
-        return (f"holds {held} itself: this looks like one student's submission, not a class folder; "
+        held = own[:3] + (["..."] if len(own) > 3 else []) + (["exercises/bpe.py ..."] if in_exercises else [])
+        return (f"holds {', '.join(held)} itself: this looks like one student's submission, not a class folder; "
                 f"{CLASS_FOLDER_SHAPE} — put it in a folder of its own and grade that")
     if not listing.entries:
         if not top:
