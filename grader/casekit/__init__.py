@@ -435,7 +435,7 @@ class _ModuleProxy:
 
     def __getattr__(self, function: str) -> _FunctionProxy:
         if function.startswith("_") or function not in STUDENT_FUNCTIONS[self._module]:
-            raise AttributeError(f"{self._module}.{function} is not a function students write (SPEC)")
+            raise AttributeError(f"{self._module}.{function} is not a function students write")
         return _FunctionProxy(self._student, self._module, function)
 
 
@@ -848,7 +848,7 @@ def expect_raises(exc_type: type[BaseException], fn: Callable, *args: Any, **kwa
         raise CaseFailure(
             _message([f"expected:   {exc_type.__name__}",
                       f"got:        {raised.type_name}: {_clip(raised.message)}",
-                      f"difference: the wrong kind of error (SPEC: a wrong type is a TypeError, a wrong value "
+                      f"difference: the wrong kind of error (the rule of every function: a wrong type is a TypeError, a wrong value "
                       f"or shape a ValueError, an out-of-range token ID an IndexError)"]),
             kind=f"raised {raised.builtin_name}, not the error the rules ask for") from None
     raise CaseFailure(_message([f"expected:   {exc_type.__name__}", f"got:        it returned {show(value)}",

@@ -1,4 +1,4 @@
-"""Public cases of bpe: Byte Pair Encoding (SPEC 2). Run them with ``embedlab check bpe``."""
+"""Public cases of bpe: Byte Pair Encoding. Run them with ``embedlab check bpe``."""
 
 from grader.casekit import case, expect_equal, expect_raises, expect_unchanged
 

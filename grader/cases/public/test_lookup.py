@@ -1,4 +1,4 @@
-"""Public cases of lookup: from token to dense vector (SPEC 3). Run them with ``embedlab check lookup``."""
+"""Public cases of lookup: from token to dense vector. Run them with ``embedlab check lookup``."""
 
 import numpy as np
 

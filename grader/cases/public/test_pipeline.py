@@ -1,4 +1,4 @@
-"""Public cases of pipeline: "Hello world" to retrieval (SPEC 6). Run them with ``embedlab check pipeline``."""
+"""Public cases of pipeline: "Hello world" to retrieval. Run them with ``embedlab check pipeline``."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Public cases of similarity: cosine similarity and nearest neighbours (SPEC 5).
+"""Public cases of similarity: cosine similarity and nearest neighbours.
 
 Run them with ``embedlab check similarity``.
 """

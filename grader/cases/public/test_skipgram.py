@@ -1,4 +1,4 @@
-"""Public cases of skipgram: how gradient descent learns embeddings (SPEC 4).
+"""Public cases of skipgram: how gradient descent learns embeddings.
 
 Run them with ``embedlab check skipgram``.
 """
