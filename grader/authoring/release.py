@@ -4,6 +4,7 @@ The handout is a small installable project (``pip install -e .``, then ``embedla
 
     DIR/
       README.md                  for students: install, check, hints, quizzes, submit
+      LESSON.md                  the lesson, each section followed by its exercise and quiz (authoring.lesson)
       pyproject.toml             the ``embedlab`` command, the same dependencies
       exercises/                 the stubs, generated afresh from solutions/ (grader.authoring.generate)
       grader/                    the engine, sandbox, casekit, quiz and student verbs
@@ -45,7 +46,7 @@ from ..paths import EXERCISE_MODULES, PROJECT_ROOT, QUIZZES_DIR, STUDENT_FUNCTIO
 
 TEMPLATES = Path(__file__).resolve().parent / "handout"
 #: top-level entries of a handout; anything else is a leak of the checkout
-HANDOUT_TOP = ("README.md", "pyproject.toml", "exercises", "grader", "quizzes")
+HANDOUT_TOP = ("README.md", "LESSON.md", "pyproject.toml", "exercises", "grader", "quizzes")
 #: parts of grader/ that stay with the instructor (relative POSIX paths; a folder ends with "/")
 GRADER_EXCLUDED = (
     "cases/hidden/",        # hidden cases: their inputs are the point
@@ -190,6 +191,8 @@ def build_handout(root: Path) -> Handout:
             parse_quiz(text, source=f"quizzes/{name}")  # the locked form must load
             _write(root, f"quizzes/{name}", text, handout)
     handout.quizzes = [q.id for q in quizzes]
+    from .lesson import lesson_markdown
+    _write(root, "LESSON.md", lesson_markdown(quizzes), handout)
 
     fill = dict(version=__version__, modules=_module_list(stubs), quizzes=_quiz_section(quizzes),
                 dependencies=_dependencies())

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
+from ..authoring.lesson import LESSON_FILE, lesson_sections  # noqa: F401  (LESSON_FILE: for callers)
 from ..fsutil import atomic_write_text
 from ..paths import EXERCISE_MODULES, PROJECT_ROOT, STUDENT_FUNCTIONS
 
@@ -48,7 +49,6 @@ ASSIGNMENT = "embeddings"
 COURSE_ID = "embedlab"
 COMBINED_NOTEBOOK = "embeddings.ipynb"
 CHECKS_FILE = "embedlab_checks.py"
-LESSON_FILE = Path(__file__).with_name("lesson.md")
 LAYOUTS = ("per-module", "single")
 SCHEMA_VERSION = 3
 #: first line of the files embedlab writes: marks them as safe to overwrite on the next export
@@ -147,15 +147,6 @@ def docstring_markdown(docstring: str) -> str:
     text = re.sub(r":(?:func|class|mod|data):`([^`]+)`", r"`\1`", text)
     text = re.sub(r"::\n", ":\n", text)
     return text
-
-
-def lesson_sections(path: Path = LESSON_FILE) -> dict[str, str]:
-    """``{module: markdown}`` from ``lesson.md`` (sections start with ``<!-- module: NAME -->``)."""
-    text = path.read_text(encoding="utf-8")
-    sections: dict[str, str] = {}
-    for match in re.finditer(r"<!-- module: (\w+) -->\n(.*?)(?=<!-- module: |\Z)", text, re.S):
-        sections[match.group(1)] = match.group(2).strip() + "\n"
-    return sections
 
 
 # ---------------------------------------------------------------------------------------------
