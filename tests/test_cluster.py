@@ -35,6 +35,7 @@ from grader.cluster.backend import LOCAL_CONFIG, DaskBackend, describe_differenc
 from grader.cluster.worker import grade_task
 from grader.grading.engine import grade_class
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
+from workflow_helpers import small_class
 from grader.sandbox import Limits
 
 #: the default limits but 256 MiB: judy's memory hog must reach the memory limit well within a
@@ -228,17 +229,6 @@ def test_a_worker_with_other_solutions_is_refused_before_anything_is_graded(tmp_
 # ---------------------------------------------------------------------------------------------
 # Ctrl-C, and the scheduler going away
 # ---------------------------------------------------------------------------------------------
-def small_class(root: Path, students: dict[str, str]) -> Path:
-    """Students that differ only in bpe.py (the rest is the reference)."""
-    for student, bpe in students.items():
-        folder = root / student
-        folder.mkdir(parents=True)
-        for module in ("lookup", "skipgram", "similarity", "pipeline"):
-            shutil.copy(PROJECT_ROOT / "solutions" / f"{module}.py", folder)
-        (folder / "bpe.py").write_text(bpe)
-    return root
-
-
 def stored_count(out: Path) -> int:
     try:
         with sqlite3.connect(f"file:{out / 'gradebook.db'}?mode=ro", uri=True) as db:

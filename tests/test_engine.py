@@ -10,7 +10,6 @@ import csv
 import importlib.util
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 from grader.grading.engine import grade_class
 from grader.paths import EXAMPLE_CLASS_DIR, PROJECT_ROOT
+from workflow_helpers import small_class
 from grader.sandbox.zygote import Limits
 
 EMBEDLAB = [sys.executable, "-m", "grader.cli"]
@@ -146,17 +146,6 @@ def test_a_rerun_reuses_everything_and_writes_the_same_gradebook(graded):
     again = grade_class(EXAMPLE_CLASS_DIR, out, jobs=2, limits=Limits())
     assert again.graded == 0 and again.reused == 13
     assert (out / "gradebook.csv").read_text() == before
-
-
-def small_class(root: Path, students: dict[str, str]) -> Path:
-    """A class whose students differ only in bpe.py (the rest is the reference)."""
-    for student, bpe in students.items():
-        folder = root / student
-        folder.mkdir(parents=True)
-        for module in ("lookup", "skipgram", "similarity", "pipeline"):
-            shutil.copy(PROJECT_ROOT / "solutions" / f"{module}.py", folder)
-        (folder / "bpe.py").write_text(bpe)
-    return root
 
 
 def test_only_changed_submissions_are_regraded_and_force_regrades_all(tmp_path):

@@ -72,3 +72,14 @@ def break_function(folder: Path, module: str, function: str, body: str) -> None:
             path.write_text("\n".join(new) + "\n", encoding="utf-8")
             return
     raise LookupError(function)
+
+
+def small_class(root: Path, students: dict[str, str]) -> Path:
+    """A class whose students differ only in bpe.py (the rest is the reference)."""
+    for student, bpe in students.items():
+        folder = root / student
+        folder.mkdir(parents=True)
+        for module in ("lookup", "skipgram", "similarity", "pipeline"):
+            shutil.copy(PROJECT_ROOT / "solutions" / f"{module}.py", folder)
+        (folder / "bpe.py").write_text(bpe)
+    return root
